@@ -1,0 +1,1 @@
+"""Issuebridge: one normalized store of tickets and roadmap items across trackers."""

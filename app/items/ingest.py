@@ -1,0 +1,89 @@
+"""ingest(): THE one write path. Sync jobs and webhooks both end here.
+
+For one batch, in the caller's transaction:
+  1. take the connection's write turn (ingests of one connection never interleave);
+  2. read the stored state of the batch's items (one query per 1000 ids);
+  3. plan: newest version wins, older ones are counted stale (app/items/plan.py);
+  4. upsert the changed rows in one statement, tombstone deletions (never a hard
+     delete), append one item_event per changed field;
+  5. reconcile the links the vendor states;
+  6. store the batch's cursor, so it moves only together with the work it covers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.items.identity import item_id
+from app.items.plan import ConnectionRef, IngestCounts, IngestPlan, plan_batch
+from app.items.repository import ItemWriteRepository
+from app.links.repository import VENDOR, LinkRepository
+from app.sync.repository import CursorRepository
+from connectors.base.records import Batch, Link
+
+ORIGINS = ("sync", "webhook", "vendor_changelog")
+
+
+@dataclass
+class IngestResult:
+    counts: IngestCounts
+    changed_item_ids: set[uuid.UUID] = field(default_factory=set)
+
+
+async def ingest(
+    session: AsyncSession, connection: ConnectionRef, batch: Batch, *, origin: str
+) -> IngestResult:
+    if origin not in ORIGINS:
+        raise ValueError(f"unknown origin {origin!r}")
+    writes = ItemWriteRepository(session)
+    await writes.serialize_writes(connection.id)
+    external_ids = {r.external_id for r in batch.items} | {d.external_id for d in batch.deletions}
+    stored = await writes.stored_states([item_id(connection.id, e) for e in external_ids])
+    plan = plan_batch(connection, origin, stored, list(batch.items), list(batch.deletions))
+    await writes.upsert(plan.rows.values())
+    await writes.tombstone(plan.tombstoned)
+    await writes.append_events(plan.events)
+    await _reconcile_vendor_links(LinkRepository(session), connection, batch.links, plan)
+    if batch.cursor is not None:
+        await CursorRepository(session).save(connection.id, batch.cursor.scope, batch.cursor.value)
+    return IngestResult(plan.counts, set(plan.rows) | set(plan.tombstoned))
+
+
+async def _reconcile_vendor_links(
+    repository: LinkRepository,
+    connection: ConnectionRef,
+    stated: tuple[Link, ...],
+    plan: IngestPlan,
+) -> None:
+    """Make the active vendor links of each item that states its links in this
+    batch equal to what it states now; a tombstoned item states none."""
+    affected = {**plan.link_statements, **plan.tombstoned}
+    if not affected:
+        return
+    wanted: dict[uuid.UUID, set[tuple[uuid.UUID, uuid.UUID, str]]] = defaultdict(set)
+    for link in stated:
+        stating = item_id(connection.id, link.stated_by)
+        if stating in plan.link_statements:
+            source = item_id(connection.id, link.source_external_id)
+            target = item_id(connection.id, link.target_external_id)
+            wanted[stating].add((source, target, link.kind))
+    ended = {}
+    for row in await repository.active_vendor_links(list(affected)):
+        key = (row.source_item_id, row.target_item_id, row.kind)
+        if key in wanted[row.stated_by_item_id]:
+            wanted[row.stated_by_item_id].discard(key)  # already active: keep it
+        else:
+            ended[row.id] = affected[row.stated_by_item_id]
+    await repository.end(ended)
+    await repository.add(
+        [
+            {"source_item_id": source, "target_item_id": target, "kind": kind,
+             "origin": VENDOR, "stated_by_item_id": stating, "created_at": affected[stating]}
+            for stating, keys in wanted.items()
+            for source, target, kind in keys
+        ]
+    )  # fmt: skip

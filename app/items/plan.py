@@ -1,0 +1,220 @@
+"""What one batch changes, worked out in memory before anything is written.
+
+Pure: given what the store holds for the batch's items (their tracked fields,
+version, tombstone, and `is_stub` for rows that never held data), it decides per item
+whether each record is new, newer, identical or stale, and which field-level
+events that produces. Versions of one item within a batch are applied oldest
+first, so a batch holding several versions records each change once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from app.items.identity import item_id
+from connectors.base.records import Deletion, WorkItem
+
+# Fields whose every change is kept as history (item_events).
+TRACKED_FIELDS: tuple[str, ...] = (
+    "key", "url", "kind", "title", "description", "status", "status_category", "team",
+    "project", "assignees", "labels", "estimate", "priority", "start_date", "due_date",
+    "parent_id", "created_at", "updated_at", "closed_at",
+)  # fmt: skip
+DELETED_FIELD = "deleted"
+
+Row = dict[str, Any]
+
+
+@dataclass
+class IngestCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    stale: int = 0
+    deleted: int = 0
+
+    def add(self, other: IngestCounts) -> None:
+        for name in ("created", "updated", "unchanged", "stale", "deleted"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass(frozen=True)
+class ConnectionRef:
+    """What ingest needs to know of the connection a batch came from."""
+
+    id: uuid.UUID
+    kind: str
+
+
+@dataclass
+class IngestPlan:
+    rows: dict[uuid.UUID, Row] = field(default_factory=dict)  # whole rows to upsert
+    events: list[Row] = field(default_factory=list)
+    counts: IngestCounts = field(default_factory=IngestCounts)
+    # Items whose newest applied record states its links, with that record's time.
+    link_statements: dict[uuid.UUID, datetime] = field(default_factory=dict)
+    # Items tombstoned by this batch, with the time of deletion (applied after rows).
+    tombstoned: dict[uuid.UUID, datetime] = field(default_factory=dict)
+
+
+def record_row(connection: ConnectionRef, record: WorkItem) -> Row:
+    """The work_items row of one record (every column but the bookkeeping ones)."""
+    parent = record.parent_external_id
+    return {
+        "id": item_id(connection.id, record.external_id),
+        "connection_id": connection.id,
+        "source": connection.kind,
+        "external_id": record.external_id,
+        "key": record.key,
+        "url": record.url,
+        "kind": record.kind,
+        "title": record.title,
+        "description": record.description,
+        "status": record.status,
+        "status_category": record.status_category,
+        "team": record.team,
+        "project": record.project,
+        "assignees": list(record.assignees),
+        "labels": list(record.labels),
+        "estimate": record.estimate,
+        "priority": record.priority,
+        "start_date": record.start_date,
+        "due_date": record.due_date,
+        "parent_id": item_id(connection.id, parent) if parent else None,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+        "closed_at": record.closed_at,
+        "source_updated_at": record.source_updated_at,
+        "raw": record.raw,
+        "deleted_at": None,
+    }
+
+
+def tombstone_row(connection: ConnectionRef, deletion: Deletion) -> Row:
+    """A row for an item we learn was deleted before we ever saw it alive."""
+    at = deletion.deleted_at
+    return {
+        "id": item_id(connection.id, deletion.external_id),
+        "connection_id": connection.id,
+        "source": connection.kind,
+        "external_id": deletion.external_id,
+        "key": deletion.key or deletion.external_id,
+        "url": None, "kind": "ticket", "title": "", "description": None, "status": "",
+        "status_category": "todo", "team": None, "project": None, "assignees": [],
+        "labels": [], "estimate": None, "priority": None, "start_date": None,
+        "due_date": None, "parent_id": None, "created_at": None, "updated_at": at,
+        "closed_at": None, "source_updated_at": at, "raw": None, "deleted_at": at,
+    }  # fmt: skip
+
+
+def jsonable(value: Any) -> Any:
+    """An event value as JSON: times and dates in ISO 8601, ids as strings."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+class Planner:
+    """Applies a batch's records and deletions to a copy of the stored state."""
+
+    def __init__(self, connection: ConnectionRef, origin: str, stored: dict[uuid.UUID, Row]):
+        self.connection = connection
+        self.origin = origin
+        self.state = stored
+        self.plan = IngestPlan()
+
+    def apply_record(self, record: WorkItem) -> None:
+        row = record_row(self.connection, record)
+        current = self.state.get(row["id"])
+        if current is None:
+            self._write(row)
+            self.plan.counts.created += 1
+        elif _is_stale(current, record.source_updated_at):
+            self.plan.counts.stale += 1
+            return
+        else:
+            self._update(current, row)
+        if record.states_links:
+            self.plan.link_statements[row["id"]] = record.source_updated_at
+        self.plan.tombstoned.pop(row["id"], None)
+
+    def apply_deletion(self, deletion: Deletion) -> None:
+        stub = tombstone_row(self.connection, deletion)
+        current = self.state.get(stub["id"])
+        at = deletion.deleted_at
+        if current is None:
+            self._write(stub)
+            self.state[stub["id"]] = {**stub, "is_stub": True}
+        elif current["deleted_at"] is not None or at < current["source_updated_at"]:
+            self.plan.counts.stale += 1
+            return
+        else:
+            self.state[stub["id"]] = {**current, "deleted_at": at}
+            self._event(current["id"], DELETED_FIELD, False, True, at)
+        self.plan.counts.deleted += 1
+        self.plan.tombstoned[stub["id"]] = at
+        self.plan.link_statements.pop(stub["id"], None)
+
+    def _update(self, current: Row, row: Row) -> None:
+        at = row["source_updated_at"]
+        if current.get("is_stub"):  # deleted before we ever saw it; now its first data
+            self._write(row)
+            self.plan.counts.created += 1
+            return
+        changes = [(name, current[name], row[name]) for name in TRACKED_FIELDS]
+        changes = [change for change in changes if change[1] != change[2]]
+        resurrected = current["deleted_at"] is not None
+        for name, old, new in changes:
+            self._event(row["id"], name, old, new, at)
+        if resurrected:
+            self._event(row["id"], DELETED_FIELD, True, False, at)
+        if changes or resurrected:
+            self.plan.counts.updated += 1
+        else:
+            self.plan.counts.unchanged += 1
+        if changes or resurrected or at > current["source_updated_at"]:
+            self._write(row)
+
+    def _write(self, row: Row) -> None:
+        self.state[row["id"]] = row
+        self.plan.rows[row["id"]] = row
+
+    def _event(self, item: uuid.UUID, name: str, old: Any, new: Any, at: datetime) -> None:
+        self.plan.events.append(
+            {"item_id": item, "field": name, "old": jsonable(old), "new": jsonable(new),
+             "at": at, "origin": self.origin}
+        )  # fmt: skip
+
+
+def _is_stale(current: Row, version: datetime) -> bool:
+    if current["deleted_at"] is not None and version <= current["deleted_at"]:
+        return True
+    return bool(version < current["source_updated_at"])
+
+
+def plan_batch(
+    connection: ConnectionRef,
+    origin: str,
+    stored: dict[uuid.UUID, Row],
+    records: list[WorkItem],
+    deletions: list[Deletion],
+) -> IngestPlan:
+    """Apply every record and deletion, oldest version first (a deletion after a
+    record of the same time), to the stored state; return what to write."""
+    planner = Planner(connection, origin, stored)
+    steps: list[tuple[datetime, int, WorkItem | Deletion]] = [
+        (record.source_updated_at, 0, record) for record in records
+    ]
+    steps += [(deletion.deleted_at, 1, deletion) for deletion in deletions]
+    steps.sort(key=lambda step: (step[0], step[1]))
+    for _, _, step in steps:
+        if isinstance(step, WorkItem):
+            planner.apply_record(step)
+        else:
+            planner.apply_deletion(step)
+    return planner.plan

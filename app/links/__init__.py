@@ -1,0 +1,1 @@
+"""Links between items: which ticket delivers which roadmap item, with history."""

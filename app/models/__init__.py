@@ -1,0 +1,19 @@
+"""ORM tables only, one module per table family. Importing this registers them all."""
+
+from app.models.base import Base
+from app.models.connections import Connection
+from app.models.items import ItemEvent, WorkItem
+from app.models.links import Link
+from app.models.sync import SyncCursor, SyncRun
+from app.models.webhooks import WebhookDelivery
+
+__all__ = [
+    "Base",
+    "Connection",
+    "ItemEvent",
+    "Link",
+    "SyncCursor",
+    "SyncRun",
+    "WebhookDelivery",
+    "WorkItem",
+]

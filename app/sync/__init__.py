@@ -1,0 +1,1 @@
+"""Syncs: pulling from a connection on demand and on a schedule."""

@@ -1,0 +1,1 @@
+"""Vendor adapters. This package never imports `app` or SQLAlchemy."""

@@ -1,0 +1,1 @@
+"""The contract every connector meets, and the records they produce."""

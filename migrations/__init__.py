@@ -1,0 +1,1 @@
+"""Alembic migrations of the Issuebridge store (a package, so installs carry it)."""
