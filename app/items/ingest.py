@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +22,7 @@ from app.items.identity import item_id
 from app.items.plan import ConnectionRef, IngestCounts, IngestPlan, plan_batch
 from app.items.repository import ItemWriteRepository
 from app.links.repository import VENDOR, LinkRepository
+from app.metrics import INGEST_SECONDS, ITEMS_INGESTED
 from app.sync.repository import CursorRepository
 from connectors.base.records import Batch, Link
 
@@ -39,6 +40,16 @@ async def ingest(
 ) -> IngestResult:
     if origin not in ORIGINS:
         raise ValueError(f"unknown origin {origin!r}")
+    with INGEST_SECONDS.time():
+        result = await _ingest(session, connection, batch, origin)
+    for outcome, count in asdict(result.counts).items():
+        ITEMS_INGESTED.labels(connection.kind, origin, outcome).inc(count)
+    return result
+
+
+async def _ingest(
+    session: AsyncSession, connection: ConnectionRef, batch: Batch, origin: str
+) -> IngestResult:
     writes = ItemWriteRepository(session)
     await writes.serialize_writes(connection.id)
     external_ids = {r.external_id for r in batch.items} | {d.external_id for d in batch.deletions}

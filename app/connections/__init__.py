@@ -1,0 +1,1 @@
+"""Connections: the vendor accounts Issuebridge pulls from."""

@@ -1,0 +1,61 @@
+"""create_app(settings) -> FastAPI: routers, the one error handler, the lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from app import health
+from app.config import Settings
+from app.connections.endpoints import router as connections_router
+from app.credentials import load_vault
+from app.db import Database
+from app.deps import require_token
+from app.errors import BridgeError
+from app.items.endpoints import router as items_router
+from app.schema import upgrade_to_head
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, *, migrate: bool = True) -> FastAPI:
+    """The whole service. `migrate=False` leaves the schema as it is (tests that
+    check readiness of an unmigrated database)."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        database = Database(settings.database_url)
+        app.state.database = database
+        app.state.vault = load_vault(settings)
+        if migrate:
+            await upgrade_to_head(database)
+        try:
+            yield
+        finally:
+            await database.dispose()
+
+    app = FastAPI(title="Issuebridge", version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.add_exception_handler(BridgeError, _bridge_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected_error)
+    app.include_router(health.router)
+    api = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)])
+    api.include_router(connections_router)
+    api.include_router(items_router)
+    app.include_router(api)
+    return app
+
+
+async def _bridge_error(_request: Request, error: BridgeError) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if error.status_code == 401 else None
+    return JSONResponse({"detail": error.message}, error.status_code, headers=headers)
+
+
+async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
+    return JSONResponse({"detail": "internal error; the server log has the details"}, 500)
