@@ -31,6 +31,11 @@ def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+def _json_loads(value: Any) -> Any:
+    # SQLite gives a JSON column NUMERIC affinity: a stored number comes back a number.
+    return orjson.loads(value) if isinstance(value, str | bytes) else value
+
+
 class Database:
     """One database: an engine for reads and requests, and a writer for jobs.
 
@@ -55,7 +60,7 @@ class Database:
     def _engine_options(self) -> dict[str, Any]:
         options: dict[str, Any] = {
             "json_serializer": _json_dumps,
-            "json_deserializer": orjson.loads,
+            "json_deserializer": _json_loads,
         }
         if not self.is_sqlite:
             options |= {"pool_size": 10, "max_overflow": 10, "pool_pre_ping": True}

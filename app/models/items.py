@@ -63,8 +63,8 @@ class ItemEvent(Base):
     id: Mapped[int] = mapped_column(BigIntegerKey, primary_key=True, autoincrement=True)
     item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("work_items.id"))
     field: Mapped[str] = mapped_column(String(64))
-    old: Mapped[Any] = mapped_column(JSONType)
-    new: Mapped[Any] = mapped_column(JSONType)
+    old: Mapped[Any] = mapped_column(JSONType, nullable=True)
+    new: Mapped[Any] = mapped_column(JSONType, nullable=True)
     # When the vendor says the change happened (its version time), not when we saw it.
     at: Mapped[datetime]
     origin: Mapped[str] = mapped_column(String(32))
