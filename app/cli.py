@@ -196,3 +196,7 @@ def main(argv: list[str] | None = None) -> None:
         typer.echo(f"error: database: {str(error).splitlines()[0]}", err=True)
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

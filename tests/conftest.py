@@ -105,10 +105,17 @@ async def database(db_url: str) -> AsyncIterator[Database]:
     await database.dispose()
 
 
-async def add_connection(database: Database, name: str = "acme", kind: str = "github") -> ConnectionRef:
+async def add_connection(
+    database: Database, name: str = "acme", kind: str = "github"
+) -> ConnectionRef:
     async with database.job_session() as session:
         connection = Connection(
-            name=name, kind=kind, base_url="https://api.github.com", scopes=[], team=None, settings={}
+            name=name,
+            kind=kind,
+            base_url="https://api.github.com",
+            scopes=[],
+            team=None,
+            settings={},
         )
         session.add(connection)
         await session.flush()

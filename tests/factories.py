@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from connectors.base.records import Deletion, WorkItem
+from connectors.base.records import Deletion, Link, WorkItem
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -35,3 +35,13 @@ def work_item(number: int | str, minute: float = 0, **fields: Any) -> WorkItem:
 
 def deletion(number: int | str, minute: float) -> Deletion:
     return Deletion(external_id=str(number), deleted_at=at(minute))
+
+
+def link(source: int, target: int, stated_by: int | None = None, kind: str = "implements") -> Link:
+    """A vendor link from item `source` to item `target`, stated by `source` unless said."""
+    return Link(
+        source_external_id=str(source),
+        target_external_id=str(target),
+        kind=kind,
+        stated_by=str(source if stated_by is None else stated_by),
+    )

@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import select
 
 from app.db import Database
+from app.items.ingest import ingest
 from app.items.plan import ConnectionRef, IngestCounts
 from app.models import ItemEvent, Link, SyncCursor, WorkItem
 from connectors.base.records import Batch
-from app.items.ingest import ingest
 
 
 async def ingest_one(

@@ -11,9 +11,9 @@ from app.db import Database
 from app.items.identity import item_id
 from app.items.ingest import ingest
 from app.items.plan import ConnectionRef
-from connectors.base.records import Batch, Cursor, Link
+from connectors.base.records import Batch, Cursor
 from tests.conftest import add_connection
-from tests.factories import at, deletion, work_item
+from tests.factories import at, deletion, link, work_item
 from tests.items.helpers import (
     ingest_one,
     stored_cursors,
@@ -58,7 +58,9 @@ async def test_first_ingest_stores_every_field_and_the_raw_payload(
     assert stored.deleted_at is None
 
 
-async def test_same_batch_twice_changes_nothing(database: Database, connection: ConnectionRef) -> None:
+async def test_same_batch_twice_changes_nothing(
+    database: Database, connection: ConnectionRef
+) -> None:
     batch = Batch(items=(work_item(1), work_item(2)))
     await ingest_one(database, connection, batch)
     before = await stored_items(database)
@@ -103,14 +105,17 @@ async def test_deletion_is_a_tombstone_not_a_delete(
     counts = await ingest_one(database, connection, Batch(deletions=(deletion(1, 5),)))
     assert counts.deleted == 1
     items = await stored_items(database)
-    assert items["1"].deleted_at == at(5) and items["1"].title == "Issue 1"
+    assert items["1"].deleted_at == at(5)
+    assert items["1"].title == "Issue 1"
     assert items["2"].deleted_at is None
     assert [(e.field, e.old, e.new) for e in await stored_events(database)] == [
         ("deleted", False, True)
     ]
 
 
-async def test_cursor_is_stored_with_its_batch(database: Database, connection: ConnectionRef) -> None:
+async def test_cursor_is_stored_with_its_batch(
+    database: Database, connection: ConnectionRef
+) -> None:
     cursor = Cursor(scope="acme/api", value="2026-03-02T09:00:00Z")
     await ingest_one(database, connection, Batch(items=(work_item(1),), cursor=cursor))
     assert await stored_cursors(database) == {"acme/api": "2026-03-02T09:00:00Z"}
@@ -120,10 +125,14 @@ async def test_a_failed_transaction_stores_neither_items_nor_cursor(
     database: Database, connection: ConnectionRef
 ) -> None:
     batch = Batch(items=(work_item(1),), cursor=Cursor(scope="acme/api", value="later"))
-    with pytest.raises(RuntimeError):
+
+    async def crash_before_commit() -> None:
         async with database.job_session() as session:
             await ingest(session, connection, batch, origin="sync")
             raise RuntimeError("crash after ingest, before commit")
+
+    with pytest.raises(RuntimeError):
+        await crash_before_commit()
     assert await stored_items(database) == {}
     assert await stored_cursors(database) == {}
 
@@ -142,22 +151,13 @@ async def test_same_external_id_in_two_connections_are_two_items(database: Datab
     assert count == 2
 
 
-def _link(source: int, target: int, stated_by: int, kind: str = "implements") -> Link:
-    return Link(
-        source_external_id=str(source),
-        target_external_id=str(target),
-        kind=kind,
-        stated_by=str(stated_by),
-    )
-
-
 async def test_vendor_links_follow_what_the_item_states(
     database: Database, connection: ConnectionRef
 ) -> None:
     items = (work_item(1), work_item(2), work_item(3))
-    await ingest_one(database, connection, Batch(items=items, links=(_link(1, 2, 1),)))
+    await ingest_one(database, connection, Batch(items=items, links=(link(1, 2, 1),)))
     # Item 1 now states a link to 3 instead of 2; item 2 says nothing new.
-    later = Batch(items=(work_item(1, 5, title="x"),), links=(_link(1, 3, 1),))
+    later = Batch(items=(work_item(1, 5, title="x"),), links=(link(1, 3, 1),))
     await ingest_one(database, connection, later)
     links = await stored_links(database)
     by_target = {link.target_item_id: link for link in links}
@@ -171,17 +171,18 @@ async def test_vendor_links_follow_what_the_item_states(
 async def test_restated_link_is_kept_not_duplicated(
     database: Database, connection: ConnectionRef
 ) -> None:
-    await ingest_one(database, connection, Batch(items=(work_item(1),), links=(_link(1, 2, 1),)))
-    again = Batch(items=(work_item(1, 5, title="y"),), links=(_link(1, 2, 1),))
+    await ingest_one(database, connection, Batch(items=(work_item(1),), links=(link(1, 2, 1),)))
+    again = Batch(items=(work_item(1, 5, title="y"),), links=(link(1, 2, 1),))
     await ingest_one(database, connection, again)
     links = await stored_links(database)
-    assert len(links) == 1 and links[0].removed_at is None
+    assert len(links) == 1
+    assert links[0].removed_at is None
 
 
 async def test_item_that_cannot_state_links_keeps_them(
     database: Database, connection: ConnectionRef
 ) -> None:
-    await ingest_one(database, connection, Batch(items=(work_item(1),), links=(_link(1, 2, 1),)))
+    await ingest_one(database, connection, Batch(items=(work_item(1),), links=(link(1, 2, 1),)))
     silent = work_item(1, 5, title="z", states_links=False)
     await ingest_one(database, connection, Batch(items=(silent,)))
     assert [link.removed_at for link in await stored_links(database)] == [None]
@@ -190,7 +191,7 @@ async def test_item_that_cannot_state_links_keeps_them(
 async def test_deleted_item_ends_the_links_it_stated(
     database: Database, connection: ConnectionRef
 ) -> None:
-    await ingest_one(database, connection, Batch(items=(work_item(1),), links=(_link(1, 2, 1),)))
+    await ingest_one(database, connection, Batch(items=(work_item(1),), links=(link(1, 2, 1),)))
     await ingest_one(database, connection, Batch(deletions=(deletion(1, 9),)))
     assert [link.removed_at for link in await stored_links(database)] == [at(9)]
 

@@ -5,6 +5,7 @@ history once, and nothing lost. On SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,7 +99,7 @@ def _changes(history: list[WorkItem], connection: Any) -> list[tuple[str, Any, A
     rows = [record_row(connection, version) for version in history]
     return [
         (name, _j(before[name]), _j(after[name]), after["source_updated_at"])
-        for before, after in zip(rows, rows[1:], strict=False)
+        for before, after in itertools.pairwise(rows)
         for name in TRACKED_FIELDS
         if before[name] != after[name]
     ]
@@ -153,7 +154,7 @@ async def _run(db_url: str, scenario: Scenario) -> None:
         assert set(field_changes) <= _possible_changes(history, connection), "only real changes"
         for name in TRACKED_FIELDS:
             chain = sorted((e for e in field_changes if e[0] == name), key=lambda e: e[3])
-            for earlier, later in zip(chain, chain[1:], strict=False):
+            for earlier, later in itertools.pairwise(chain):
                 assert earlier[2] == later[1], f"{name} history is a chain"
         if scenario.in_order:
             assert sorted(field_changes, key=str) == sorted(_changes(history, connection), key=str)
@@ -168,5 +169,7 @@ async def _run(db_url: str, scenario: Scenario) -> None:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(scenario=scenarios())
-def test_any_delivery_order_converges_to_the_newest_versions(db_url: str, scenario: Scenario) -> None:
+def test_any_delivery_order_converges_to_the_newest_versions(
+    db_url: str, scenario: Scenario
+) -> None:
     asyncio.run(_run(db_url, scenario))

@@ -38,9 +38,12 @@ def test_changed_fields_become_one_event_each_at_the_vendor_time() -> None:
 
 
 def test_older_version_is_stale_and_changes_nothing() -> None:
-    plan = plan_batch(CONNECTION, "sync", stored(work_item(1, 10)), [work_item(1, 5, title="x")], [])
+    plan = plan_batch(
+        CONNECTION, "sync", stored(work_item(1, 10)), [work_item(1, 5, title="x")], []
+    )
     assert plan.counts.stale == 1
-    assert plan.rows == {} and plan.events == []
+    assert plan.rows == {}
+    assert plan.events == []
 
 
 def test_same_version_same_fields_is_unchanged_and_not_rewritten() -> None:
@@ -66,16 +69,19 @@ def test_deletion_tombstones_and_records_it() -> None:
 
 def test_deletion_older_than_the_stored_version_is_stale() -> None:
     plan = plan_batch(CONNECTION, "webhook", stored(work_item(1, 5)), [], [deletion(1, 2)])
-    assert plan.counts.stale == 1 and plan.tombstoned == {}
+    assert plan.counts.stale == 1
+    assert plan.tombstoned == {}
 
 
 def test_deletion_of_unknown_item_leaves_a_stub_that_older_records_cannot_revive() -> None:
     first = plan_batch(CONNECTION, "webhook", {}, [], [deletion(1, 5)])
     stub = first.rows[item_id(CONNECTION.id, "1")]
-    assert stub["deleted_at"] is not None and stub["raw"] is None
+    assert stub["deleted_at"] is not None
+    assert stub["raw"] is None
     state = {stub["id"]: {**stub, "is_stub": True}}
     late_open = plan_batch(CONNECTION, "webhook", state, [work_item(1, 1)], [])
-    assert late_open.counts.stale == 1 and late_open.rows == {}
+    assert late_open.counts.stale == 1
+    assert late_open.rows == {}
 
 
 def test_record_newer_than_a_deletion_brings_the_item_back() -> None:
