@@ -1,0 +1,27 @@
+# The two commands of the README, and the pieces they are made of.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: install run test lint
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+# Install, then serve the API on the embedded SQLite database (bridge.db here).
+run: install
+	$(BIN)/bridge serve
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+# Install, then every check CI runs: lint, types, and the tests on SQLite and PostgreSQL.
+test: lint
+	$(BIN)/pytest
