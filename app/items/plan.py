@@ -60,14 +60,19 @@ class IngestPlan:
     tombstoned: dict[uuid.UUID, datetime] = field(default_factory=dict)
 
 
+def _identity(connection: ConnectionRef, external_id: str) -> Row:
+    return {
+        "id": item_id(connection.id, external_id),
+        "connection_id": connection.id,
+        "source": connection.kind,
+        "external_id": external_id,
+    }
+
+
 def record_row(connection: ConnectionRef, record: WorkItem) -> Row:
     """The work_items row of one record (every column but the bookkeeping ones)."""
     parent = record.parent_external_id
-    return {
-        "id": item_id(connection.id, record.external_id),
-        "connection_id": connection.id,
-        "source": connection.kind,
-        "external_id": record.external_id,
+    return _identity(connection, record.external_id) | {
         "key": record.key,
         "url": record.url,
         "kind": record.kind,
@@ -96,11 +101,7 @@ def record_row(connection: ConnectionRef, record: WorkItem) -> Row:
 def tombstone_row(connection: ConnectionRef, deletion: Deletion) -> Row:
     """A row for an item we learn was deleted before we ever saw it alive."""
     at = deletion.deleted_at
-    return {
-        "id": item_id(connection.id, deletion.external_id),
-        "connection_id": connection.id,
-        "source": connection.kind,
-        "external_id": deletion.external_id,
+    return _identity(connection, deletion.external_id) | {
         "key": deletion.key or deletion.external_id,
         "url": None, "kind": "ticket", "title": "", "description": None, "status": "",
         "status_category": "todo", "team": None, "project": None, "assignees": [],
