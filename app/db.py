@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
@@ -74,9 +75,11 @@ class Database:
             await session.commit()
 
     @asynccontextmanager
-    async def request_session(self) -> AsyncIterator[AsyncSession]:
-        """The commit point of an HTTP request (see `session_for_request`)."""
-        async with self._request_sessions() as session:
+    async def request_session(self, *, writes: bool) -> AsyncIterator[AsyncSession]:
+        """The commit point of an HTTP request (see `session_for_request`). A
+        request that may write takes the writer, like a job."""
+        sessions = self._job_sessions if writes else self._request_sessions
+        async with sessions() as session:
             yield session
             await session.commit()
 
@@ -117,5 +120,5 @@ async def session_for_request(request: Request) -> AsyncIterator[AsyncSession]:
     """FastAPI dependency (used with scope="function", so the commit happens
     before the response is sent: a client never sees success for a lost write)."""
     database: Database = request.app.state.database
-    async with database.request_session() as session:
+    async with database.request_session(writes=request.method not in READ_ONLY_METHODS) as session:
         yield session
