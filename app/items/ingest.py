@@ -2,7 +2,8 @@
 
 For one batch, in the caller's transaction:
   1. take the connection's write turn (ingests of one connection never interleave);
-  2. read the stored state of the batch's items (one query per 1000 ids);
+  2. read the stored state of the batch's items (one query per 1000 ids), and
+     turn a full listing of a scope (Presence) into deletions of what it lacks;
   3. plan: newest version wins, older ones are counted stale (app/items/plan.py);
   4. upsert the changed rows in one statement, tombstone deletions (never a hard
      delete), append one item_event per changed field;
@@ -24,7 +25,7 @@ from app.items.repository import ItemWriteRepository
 from app.links.repository import VENDOR, LinkRepository
 from app.metrics import INGEST_SECONDS, ITEMS_INGESTED
 from app.sync.repository import CursorRepository
-from connectors.base.records import Batch, Link
+from connectors.base.records import Batch, Deletion, Link, Presence
 
 ORIGINS = ("sync", "webhook", "vendor_changelog")
 
@@ -52,9 +53,10 @@ async def _ingest(
 ) -> IngestResult:
     writes = ItemWriteRepository(session)
     await writes.serialize_writes(connection.id)
-    external_ids = {r.external_id for r in batch.items} | {d.external_id for d in batch.deletions}
+    deletions = [*batch.deletions, *await _absent(writes, connection, batch.presence)]
+    external_ids = {r.external_id for r in batch.items} | {d.external_id for d in deletions}
     stored = await writes.stored_states([item_id(connection.id, e) for e in external_ids])
-    plan = plan_batch(connection, origin, stored, list(batch.items), list(batch.deletions))
+    plan = plan_batch(connection, origin, stored, list(batch.items), deletions)
     await writes.upsert(plan.rows.values())
     await writes.tombstone(plan.tombstoned)
     await writes.append_events(plan.events)
@@ -62,6 +64,22 @@ async def _ingest(
     if batch.cursor is not None:
         await CursorRepository(session).save(connection.id, batch.cursor.scope, batch.cursor.value)
     return IngestResult(plan.counts, set(plan.rows) | set(plan.tombstoned))
+
+
+async def _absent(
+    writes: ItemWriteRepository, connection: ConnectionRef, presence: tuple[Presence, ...]
+) -> list[Deletion]:
+    """Deletions for the live items of each listed scope that the listing lacks.
+    An item changed after the listing began is alive, whatever the list says."""
+    gone = []
+    for listing in presence:
+        live = await writes.live_versions(connection.id, listing.scope)
+        gone += [
+            Deletion(external_id=external_id, deleted_at=listing.listed_at)
+            for external_id, version in live
+            if external_id not in listing.external_ids and version <= listing.listed_at
+        ]
+    return gone
 
 
 async def _reconcile_vendor_links(

@@ -74,6 +74,7 @@ def record_row(connection: ConnectionRef, record: WorkItem) -> Row:
     parent = record.parent_external_id
     return _identity(connection, record.external_id) | {
         "key": record.key,
+        "scope": record.scope,
         "url": record.url,
         "kind": record.kind,
         "title": record.title,
@@ -103,6 +104,7 @@ def tombstone_row(connection: ConnectionRef, deletion: Deletion) -> Row:
     at = deletion.deleted_at
     return _identity(connection, deletion.external_id) | {
         "key": deletion.key or deletion.external_id,
+        "scope": None,
         "url": None, "kind": "ticket", "title": "", "description": None, "status": "",
         "status_category": "todo", "team": None, "project": None, "assignees": [],
         "labels": [], "estimate": None, "priority": None, "start_date": None,

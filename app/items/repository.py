@@ -73,6 +73,19 @@ class ItemWriteRepository:
                 states[row.id] = dict(row._mapping)
         return states
 
+    async def live_versions(
+        self, connection_id: uuid.UUID, scope: str
+    ) -> list[tuple[str, datetime]]:
+        """(external id, version) of every live item of one scope of a connection."""
+        query = select(items.c.external_id, items.c.source_updated_at).where(
+            items.c.connection_id == connection_id,
+            items.c.scope == scope,
+            items.c.deleted_at.is_(None),
+        )
+        return [
+            (row.external_id, row.source_updated_at) for row in await self.session.execute(query)
+        ]
+
     async def upsert(self, rows: Iterable[Row]) -> None:
         now = utcnow()
         values = [{**row, "first_seen_at": now, "last_written_at": now} for row in rows]

@@ -24,6 +24,7 @@ class WorkItem(Base):
     source: Mapped[str] = mapped_column(String(32))
     external_id: Mapped[str] = mapped_column(String(255))
     key: Mapped[str] = mapped_column(String(255))
+    scope: Mapped[str | None] = mapped_column(String(1024))
     url: Mapped[str | None] = mapped_column(String(2048))
     kind: Mapped[str] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(Text)
@@ -50,6 +51,7 @@ class WorkItem(Base):
 
     __table_args__ = (
         UniqueConstraint("connection_id", "external_id"),
+        Index("ix_work_items_connection_id_scope", "connection_id", "scope"),
         Index("ix_work_items_updated_at_id", "updated_at", "id"),
         Index("ix_work_items_parent_id", "parent_id"),
     )

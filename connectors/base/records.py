@@ -28,6 +28,8 @@ class WorkItem(Record):
 
     external_id: str = Field(min_length=1, max_length=255)
     key: str = Field(min_length=1, max_length=255)
+    # The connection scope it was pulled from (a repository, a project key...).
+    scope: str | None = None
     url: str | None = None
     kind: ItemKind = "ticket"
     title: str
@@ -76,6 +78,16 @@ class Deletion(Record):
     key: str | None = None
 
 
+class Presence(Record):
+    """Every item that exists in `scope` right now, as listed by a full pull that
+    began at `listed_at`. Stored items of that scope missing from the list are
+    gone: ingest tombstones them (unless they changed after the listing began)."""
+
+    scope: str
+    external_ids: frozenset[str]
+    listed_at: AwareDatetime
+
+
 class Cursor(Record):
     """Where to resume a scope's incremental pull; opaque to everything but its connector."""
 
@@ -89,4 +101,5 @@ class Batch(Record):
     items: tuple[WorkItem, ...] = ()
     links: tuple[Link, ...] = ()
     deletions: tuple[Deletion, ...] = ()
+    presence: tuple[Presence, ...] = ()
     cursor: Cursor | None = None

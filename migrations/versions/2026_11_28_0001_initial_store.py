@@ -143,6 +143,7 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=32), nullable=False),
         sa.Column("external_id", sa.String(length=255), nullable=False),
         sa.Column("key", sa.String(length=255), nullable=False),
+        sa.Column("scope", sa.String(length=1024), nullable=True),
         sa.Column("url", sa.String(length=2048), nullable=True),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("title", sa.Text(), nullable=False),
@@ -178,6 +179,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("work_items", schema=None) as batch_op:
         batch_op.create_index("ix_work_items_parent_id", ["parent_id"], unique=False)
+        batch_op.create_index(
+            "ix_work_items_connection_id_scope", ["connection_id", "scope"], unique=False
+        )
         batch_op.create_index("ix_work_items_updated_at_id", ["updated_at", "id"], unique=False)
 
     if op.get_bind().dialect.name == "postgresql":
@@ -219,6 +223,7 @@ def downgrade() -> None:
     with op.batch_alter_table("work_items", schema=None) as batch_op:
         batch_op.drop_index("ix_work_items_updated_at_id")
         batch_op.drop_index("ix_work_items_parent_id")
+        batch_op.drop_index("ix_work_items_connection_id_scope")
 
     op.drop_table("work_items")
     with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:

@@ -11,7 +11,7 @@ from app.db import Database
 from app.items.identity import item_id
 from app.items.ingest import ingest
 from app.items.plan import ConnectionRef
-from connectors.base.records import Batch, Cursor
+from connectors.base.records import Batch, Cursor, Presence
 from tests.conftest import add_connection
 from tests.factories import at, deletion, link, work_item
 from tests.items.helpers import (
@@ -206,3 +206,27 @@ async def test_concurrent_ingests_of_one_item_record_each_change_once(
     assert sum(r.unchanged for r in results) == 3
     titles = [e for e in await stored_events(database) if e.field == "title"]
     assert len(titles) == 1
+
+
+async def test_full_listing_tombstones_what_it_lacks_in_that_scope_only(
+    database: Database, connection: ConnectionRef
+) -> None:
+    api = tuple(work_item(n, n, scope="acme/api") for n in (1, 2, 3))
+    web = (work_item(9, 1, scope="acme/web"),)
+    await ingest_one(database, connection, Batch(items=api + web))
+    listing = Presence(scope="acme/api", external_ids=frozenset({"1", "3"}), listed_at=at(60))
+    counts = await ingest_one(database, connection, Batch(presence=(listing,)))
+    assert counts.deleted == 1
+    items = await stored_items(database)
+    assert items["2"].deleted_at == at(60)
+    assert [items[k].deleted_at for k in ("1", "3", "9")] == [None, None, None]
+
+
+async def test_full_listing_spares_items_changed_after_it_began(
+    database: Database, connection: ConnectionRef
+) -> None:
+    await ingest_one(database, connection, Batch(items=(work_item(1, 90, scope="acme/api"),)))
+    listing = Presence(scope="acme/api", external_ids=frozenset(), listed_at=at(60))
+    counts = await ingest_one(database, connection, Batch(presence=(listing,)))
+    assert counts.deleted == 0
+    assert (await stored_items(database))["1"].deleted_at is None
