@@ -1,0 +1,1 @@
+"""GitHub: the connector, its payload models and normalizer, and the simulated API."""

@@ -1,0 +1,1 @@
+"""Simulated vendor APIs over one generated organisation (see world.py and server.py)."""
