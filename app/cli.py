@@ -23,6 +23,9 @@ from app.credentials import CredentialVault, load_vault
 from app.db import Database
 from app.errors import BridgeError
 from app.schema import upgrade_to_head
+from app.sync.progress import SyncProgressBar
+from app.sync.schemas import SyncRunRead
+from app.sync.service import run_sync
 
 try:  # typer >= 0.23 carries its own copy of click
     from typer._click import exceptions as click_exceptions
@@ -166,6 +169,33 @@ def connections_remove(name: str) -> None:
 
     _run(remove)
     typer.echo(f"removed connection {name}")
+
+
+@cli.command()
+def sync(
+    name: Annotated[str, typer.Argument(help="The connection to sync.")],
+    full: Annotated[
+        bool, typer.Option("--full", help="Re-read everything; reconcile deletions.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the sync run as JSON.")] = False,
+) -> None:
+    """Run one sync now, in the foreground; exits non-zero when the run fails."""
+
+    async def work(database: Database, vault: CredentialVault) -> SyncRunRead:
+        with SyncProgressBar(enabled=not as_json and sys.stderr.isatty()) as bar:
+            return await run_sync(database, vault, name, full=full, on_progress=bar.update)
+
+    run = _run(work)
+    if as_json:
+        typer.echo(run.model_dump_json())
+    else:
+        typer.echo(
+            f"{run.status}: fetched {run.fetched} (created {run.created}, updated {run.updated}, "
+            f"unchanged {run.unchanged}, stale {run.stale}, deleted {run.deleted}) "
+            f"in {run.requests} requests"
+        )
+    if run.status == "failed":
+        raise CommandError(f"sync of {name} failed ({run.failure_type}): {run.error}")
 
 
 def _one_line(error: ValidationError) -> str:

@@ -10,6 +10,7 @@ from app.credentials import CredentialVault
 from app.errors import Conflict, NotFound, Unprocessable
 from app.models import Connection
 from app.models.base import utcnow
+from connectors.base.contract import ConnectionConfig
 from connectors.base.kinds import KINDS
 
 SECRET_FIELDS = ("token", "webhook_secret")
@@ -121,3 +122,22 @@ async def _live(session: AsyncSession, name: str) -> Connection:
     if connection is None:
         raise NotFound(f"no connection named {name!r}")
     return connection
+
+
+async def connector_config(
+    session: AsyncSession, vault: CredentialVault, name: str
+) -> tuple[Connection, ConnectionConfig]:
+    """A live connection and what its connector needs to know, secrets opened."""
+    connection = await _live(session, name)
+    secrets = _open(vault, connection)
+    config = ConnectionConfig(
+        name=connection.name,
+        kind=connection.kind,
+        base_url=connection.base_url,
+        token=secrets.get("token"),
+        scopes=tuple(connection.scopes),
+        team=connection.team,
+        webhook_secret=secrets.get("webhook_secret"),
+        settings=dict(connection.settings),
+    )
+    return connection, config

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import upsert_insert
-from app.models import SyncCursor
+from app.models import SyncCursor, SyncRun
 from app.models.base import table_of, utcnow
 
 cursors = table_of(SyncCursor)
@@ -37,3 +38,25 @@ class CursorRepository:
             cursors.c.connection_id == connection_id
         )
         return {row.scope: row.value for row in await self.session.execute(query)}
+
+
+class SyncRunRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def start(self, connection_id: uuid.UUID, *, full: bool) -> SyncRun:
+        run = SyncRun(connection_id=connection_id, status="running", full=full, started_at=utcnow())
+        self.session.add(run)
+        await self.session.flush()
+        return run
+
+    async def get(self, run_id: uuid.UUID) -> SyncRun:
+        run = await self.session.get(SyncRun, run_id)
+        assert run is not None, f"sync run {run_id} vanished"
+        return run
+
+    async def newest_first(self, connection_id: uuid.UUID | None, limit: int) -> Sequence[SyncRun]:
+        query = select(SyncRun).order_by(SyncRun.started_at.desc()).limit(limit)
+        if connection_id is not None:
+            query = query.where(SyncRun.connection_id == connection_id)
+        return (await self.session.execute(query)).scalars().all()
