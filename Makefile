@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint
+.PHONY: install demo run test lint
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +13,12 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
-# Install, then serve the API on the embedded SQLite database (bridge.db here).
+# Install, then run the demo: simulated vendors, the service on the embedded SQLite
+# database (bridge.db here), a connection per team and a first sync.
+demo: install
+	$(BIN)/bridge demo
+
+# Install, then serve the API on the embedded SQLite database.
 run: install
 	$(BIN)/bridge serve
 

@@ -26,6 +26,7 @@ from app.schema import upgrade_to_head
 from app.sync.progress import SyncProgressBar
 from app.sync.schemas import SyncRunRead
 from app.sync.service import run_sync
+from connectors.sim.world import Size
 
 try:  # typer >= 0.23 carries its own copy of click
     from typer._click import exceptions as click_exceptions
@@ -196,6 +197,44 @@ def sync(
         )
     if run.status == "failed":
         raise CommandError(f"sync of {name} failed ({run.failure_type}): {run.error}")
+
+
+@cli.command()
+def sim(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to bind.")] = 8900,
+    seed: Annotated[int, typer.Option(help="Seed of the generated organisation.")] = 1,
+    size: Annotated[Size, typer.Option(help="small, medium or large.")] = "small",
+) -> None:
+    """Serve every vendor simulator over one generated organisation."""
+    import uvicorn
+
+    from connectors.github.sim import GitHubSimOptions
+    from connectors.sim.server import build_sim_app, vendor_base_urls
+    from connectors.sim.world import World
+
+    app = build_sim_app(World.generate(seed, size), github=GitHubSimOptions())
+    for vendor, url in vendor_base_urls(f"http://{host}:{port}").items():
+        typer.echo(f"{vendor}: {url}")
+    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
+
+
+@cli.command()
+def demo(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port of the service.")] = 8000,
+    sim_port: Annotated[int, typer.Option(help="Port of the simulators.")] = 8900,
+    seed: Annotated[int, typer.Option(help="Seed of the generated organisation.")] = 1,
+    size: Annotated[Size, typer.Option(help="small, medium or large.")] = "small",
+) -> None:
+    """The simulators, the service, a connection per team and a first sync: one command."""
+    from app.demo import DemoOptions, run_demo
+
+    settings = Settings()
+    if not settings.api_tokens and not _is_loopback(host):
+        raise CommandError(f"refusing to bind {host} without BRIDGE_API_TOKENS")
+    options = DemoOptions(host=host, port=port, sim_port=sim_port, seed=seed, size=size)
+    asyncio.run(run_demo(settings, options))
 
 
 def _one_line(error: ValidationError) -> str:
