@@ -100,12 +100,11 @@ async def _ensure(
 
 def _report(options: DemoOptions, github: str, runs: list[SyncRunRead]) -> None:
     created, updated = sum(run.created for run in runs), sum(run.updated for run in runs)
-    failed = [f"{run.connection}: {run.error}" for run in runs if run.status == "failed"]
     service = f"http://{options.host}:{options.port}"
     print(f"simulated GitHub: {github}")
-    print(
-        f"synced {len(runs)} connections, {stored} items"
-        + (f"; failed: {failed}" if failed else "")
-    )
+    print(f"synced {len(runs)} connections: {created} items created, {updated} updated")
+    for run in runs:
+        if run.status == "failed":
+            print(f"  sync of {run.connection} failed: {run.error}")
     print(f"Issuebridge: {service}  (items: {service}/api/v1/items, API docs: {service}/docs)")
     print("Ctrl-C stops the demo.", flush=True)
