@@ -4,6 +4,7 @@ non-zero with one clear line on stderr otherwise."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import json
 import sys
@@ -96,6 +97,21 @@ def serve(
         )
     load_vault(settings)  # fail here, in one line, when the key is missing
     uvicorn.run(create_app(settings), host=host, port=port, access_log=False, log_level="info")
+
+
+@cli.command()
+def worker() -> None:
+    """Process webhook deliveries (and scheduled syncs), with no HTTP; Ctrl-C stops it."""
+    from app.worker import run_worker
+
+    settings = Settings()
+    load_vault(settings)  # fail here, in one line, when the key is missing
+
+    async def work(database: Database, _vault: CredentialVault) -> None:
+        await run_worker(settings)
+
+    with contextlib.suppress(KeyboardInterrupt):
+        _run(work)
 
 
 def _is_loopback(host: str) -> bool:

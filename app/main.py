@@ -18,6 +18,9 @@ from app.deps import require_token
 from app.errors import BridgeError
 from app.items.endpoints import router as items_router
 from app.schema import upgrade_to_head
+from app.webhooks.endpoints import receiver as webhook_receiver
+from app.webhooks.endpoints import router as deliveries_router
+from app.worker import background_work
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +37,9 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
         app.state.vault = load_vault(settings)
         if migrate:
             await upgrade_to_head(database)
-        try:
+        async with background_work(app, settings, database):
             yield
-        finally:
-            await database.dispose()
+        await database.dispose()
 
     app = FastAPI(title="Issuebridge", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
@@ -47,7 +49,9 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     api = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)])
     api.include_router(connections_router)
     api.include_router(items_router)
+    api.include_router(deliveries_router)
     app.include_router(api)
+    app.include_router(webhook_receiver)
     return app
 
 

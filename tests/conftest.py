@@ -11,7 +11,7 @@ import asyncio
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -128,7 +128,8 @@ async def connection(database: Database) -> ConnectionRef:
 
 
 def settings_for(db_url: str, **overrides: object) -> Settings:
-    return Settings(database_url=db_url, secret_key=SECRET_KEY, **overrides)  # type: ignore[arg-type]
+    values = {"database_url": db_url, "secret_key": SECRET_KEY, "scheduler": False} | overrides
+    return Settings(**values)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -147,3 +148,14 @@ async def started(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     async for client in started(create_app(settings)):
         yield client
+
+
+@pytest.fixture
+def client_factory(settings: Settings) -> Callable[..., Awaitable[None]]:
+    """For sync tests: run `work(client)` against a started app, in a fresh loop."""
+
+    async def run(work: Callable[[httpx.AsyncClient], Awaitable[None]]) -> None:
+        async for client in started(create_app(settings)):
+            await work(client)
+
+    return run

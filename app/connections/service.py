@@ -129,8 +129,12 @@ async def connector_config(
 ) -> tuple[Connection, ConnectionConfig]:
     """A live connection and what its connector needs to know, secrets opened."""
     connection = await _live(session, name)
+    return connection, config_of(vault, connection)
+
+
+def config_of(vault: CredentialVault, connection: Connection) -> ConnectionConfig:
     secrets = _open(vault, connection)
-    config = ConnectionConfig(
+    return ConnectionConfig(
         name=connection.name,
         kind=connection.kind,
         base_url=connection.base_url,
@@ -140,4 +144,3 @@ async def connector_config(
         webhook_secret=secrets.get("webhook_secret"),
         settings=dict(connection.settings),
     )
-    return connection, config

@@ -20,12 +20,12 @@ class WebhookDelivery(Base):
     event: Mapped[str | None] = mapped_column(String(128))
     headers: Mapped[dict[str, str]] = mapped_column(JSONType)
     body: Mapped[bytes] = mapped_column(LargeBinary)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # see app/webhooks/inbox.py
     attempts: Mapped[int] = mapped_column(default=0)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None]
-    error: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[str | None] = mapped_column(Text)  # why it was ignored, or its last error
 
     __table_args__ = (
         UniqueConstraint("connection_id", "delivery_id"),

@@ -118,7 +118,7 @@ def upgrade() -> None:
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("processed_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("detail", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["connection_id"],
             ["connections.id"],

@@ -1,0 +1,1 @@
+"""Inbound webhooks: verified, stored durably, answered 202, applied by the inbox."""

@@ -1,0 +1,40 @@
+"""The API's view of stored webhook deliveries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel
+
+from app.models import WebhookDelivery
+
+DeliveryStatus = Literal["pending", "done", "ignored", "failed"]
+
+
+class Received(BaseModel):
+    """The answer to the vendor: its delivery id, and whether we had it already."""
+
+    delivery: str
+    duplicate: bool
+
+
+class DeliveryRead(BaseModel):
+    id: str
+    connection: str
+    delivery_id: str
+    event: str | None
+    status: DeliveryStatus
+    attempts: int
+    received_at: datetime
+    next_attempt_at: datetime
+    processed_at: datetime | None
+    detail: str | None
+
+    @classmethod
+    def of(cls, delivery: WebhookDelivery, connection: str) -> DeliveryRead:
+        fields = {name: getattr(delivery, name) for name in _COPIED}
+        return cls.model_validate(fields | {"id": str(delivery.id), "connection": connection})
+
+
+_COPIED = [name for name in DeliveryRead.model_fields if name not in {"id", "connection"}]
