@@ -26,7 +26,7 @@ from app.errors import BridgeError
 from app.schema import upgrade_to_head
 from app.sync.progress import SyncProgressBar
 from app.sync.schemas import SyncRunRead
-from app.sync.service import run_sync
+from app.sync.service import AlreadyRunning, run_sync
 from connectors.sim.world import Size
 
 try:  # typer >= 0.23 carries its own copy of click
@@ -198,11 +198,22 @@ def sync(
 ) -> None:
     """Run one sync now, in the foreground; exits non-zero when the run fails."""
 
+    lease_seconds = Settings().lease_seconds
+
     async def work(database: Database, vault: CredentialVault) -> SyncRunRead:
         with SyncProgressBar(enabled=not as_json and sys.stderr.isatty()) as bar:
-            return await run_sync(database, vault, name, full=full, on_progress=bar.update)
+            return await run_sync(
+                database, vault, name, full=full, on_progress=bar.update,
+                lease_seconds=lease_seconds,
+            )  # fmt: skip
 
-    run = _run(work)
+    try:
+        run = _run(work)
+    except AlreadyRunning as running:
+        started = (
+            f" (run {running.run.id}, started {running.run.started_at})" if running.run else ""
+        )
+        raise CommandError(f"a sync of {name} is already running{started}") from None
     if as_json:
         typer.echo(run.model_dump_json())
     else:

@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     scheduler: bool = True
     webhook_max_bytes: int = Field(default=25 * 1024 * 1024, gt=0)
+    # How long a sync's lease lives without a heartbeat: how soon another worker
+    # takes over the connection of a worker that died.
+    lease_seconds: int = Field(default=60, ge=2)
 
     @field_validator("api_tokens", mode="before")
     @classmethod

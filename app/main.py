@@ -18,6 +18,7 @@ from app.deps import require_token
 from app.errors import BridgeError
 from app.items.endpoints import router as items_router
 from app.schema import upgrade_to_head
+from app.sync.endpoints import router as sync_router
 from app.webhooks.endpoints import receiver as webhook_receiver
 from app.webhooks.endpoints import router as deliveries_router
 from app.worker import background_work
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
 
     app = FastAPI(title="Issuebridge", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
+    app.state.sync_tasks = set()  # syncs started by the API, running in the background
     app.add_exception_handler(BridgeError, _bridge_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected_error)
     app.include_router(health.router)
@@ -50,6 +52,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     api.include_router(connections_router)
     api.include_router(items_router)
     api.include_router(deliveries_router)
+    api.include_router(sync_router)
     app.include_router(api)
     app.include_router(webhook_receiver)
     return app

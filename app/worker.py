@@ -1,5 +1,5 @@
-"""The background work of a process: the webhook inbox (and, later, scheduled
-syncs). `bridge serve` runs it beside the API unless BRIDGE_SCHEDULER=off;
+"""The background work of a process: scheduled syncs and the webhook inbox.
+`bridge serve` runs it beside the API unless BRIDGE_SCHEDULER=off;
 `bridge worker` runs only this."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from app.config import Settings
 from app.credentials import load_vault
 from app.db import Database
+from app.sync.jobs import SyncScheduler
 from app.webhooks.inbox import InboxProcessor
 
 
@@ -23,12 +24,16 @@ async def background_work(
     if not settings.scheduler:
         yield
         return
-    inbox = InboxProcessor(database, load_vault(settings))
+    vault = load_vault(settings)
+    inbox = InboxProcessor(database, vault)
     app.state.inbox = inbox
+    scheduler = SyncScheduler(database, vault, lease_seconds=settings.lease_seconds)
+    scheduler.start()
     task = asyncio.create_task(inbox.run_forever(), name="webhook inbox")
     try:
         yield
     finally:
+        scheduler.shutdown()
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
@@ -37,7 +42,11 @@ async def background_work(
 async def run_worker(settings: Settings) -> None:
     """Everything `bridge worker` does, until cancelled."""
     database = Database(settings.database_url)
+    vault = load_vault(settings)
+    scheduler = SyncScheduler(database, vault, lease_seconds=settings.lease_seconds)
+    scheduler.start()
     try:
-        await InboxProcessor(database, load_vault(settings)).run_forever()
+        await InboxProcessor(database, vault).run_forever()
     finally:
+        scheduler.shutdown()
         await database.dispose()

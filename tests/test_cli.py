@@ -62,7 +62,7 @@ def test_token_can_come_from_stdin(db_url: str) -> None:
         (["--kind", "gitlub"], "unknown kind 'gitlub'"),
         (["--kind", "github", "--scope", "nope"], "invalid github scope"),
         (["--kind", "jira", "--scope", "PAY"], "needs a base URL"),
-        (["--kind", "github", "--interval", "5"], "interval"),
+        (["--kind", "github", "--interval", "0"], "interval"),
         (["--kind", "github", "--base-url", "not a url"], "invalid base URL"),
         (["--kindd", "github"], "No such option: --kindd"),
         ([], "Missing option '--kind'"),

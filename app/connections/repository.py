@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import select
@@ -23,6 +24,11 @@ class ConnectionRepository:
     async def list_live(self) -> Sequence[Connection]:
         query = select(Connection).where(Connection.removed_at.is_(None)).order_by(Connection.name)
         return (await self.session.execute(query)).scalars().all()
+
+    async def names_by_id(self) -> dict[uuid.UUID, str]:
+        """Every connection's name, removed ones included (their runs stay listed)."""
+        rows = await self.session.execute(select(Connection.id, Connection.name))
+        return {connection_id: name for connection_id, name in rows}
 
     async def add(self, connection: Connection) -> None:
         self.session.add(connection)

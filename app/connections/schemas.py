@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 from connectors.base.kinds import KINDS
 
 NAME_PATTERN = re.compile(r"[a-z0-9-]{1,64}")
-MIN_INTERVAL, MAX_INTERVAL = 10, 7 * 24 * 3600
+MIN_INTERVAL, MAX_INTERVAL = 1, 7 * 24 * 3600
 
 
 def check_name(name: str) -> str:
@@ -105,6 +105,18 @@ class ConnectionUpdate(BaseModel):
         return {name: getattr(self, name) for name in self.model_fields_set}
 
 
+class ConnectionStatus(BaseModel):
+    """How the connection's syncs go (app/sync/schedule.py decides next_run_at)."""
+
+    running: bool
+    last_success_at: datetime | None
+    last_failure_at: datetime | None
+    last_failure_type: str | None
+    last_error: str | None
+    paused_because: str | None
+    next_run_at: datetime | None
+
+
 class ConnectionRead(BaseModel):
     name: str
     kind: str
@@ -117,3 +129,4 @@ class ConnectionRead(BaseModel):
     has_webhook_secret: bool
     created_at: datetime
     updated_at: datetime
+    status: ConnectionStatus | None = None

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.connections.repository import ConnectionRepository
-from app.connections.schemas import ConnectionCreate, ConnectionRead, ConnectionUpdate
+from app.connections.schemas import (
+    ConnectionCreate,
+    ConnectionRead,
+    ConnectionStatus,
+    ConnectionUpdate,
+)
 from app.credentials import CredentialVault
 from app.errors import Conflict, NotFound, Unprocessable
 from app.models import Connection
 from app.models.base import utcnow
+from app.sync.repository import SyncRunRepository, facts_of
+from app.sync.schedule import plan_next
 from connectors.base.contract import ConnectionConfig
 from connectors.base.kinds import KINDS
 
 SECRET_FIELDS = ("token", "webhook_secret")
+RECENT_RUNS = 20
 # API field name -> column, where they differ.
 COLUMN_OF = {"interval": "interval_seconds"}
 
@@ -71,12 +81,35 @@ async def create(
 
 async def get(session: AsyncSession, vault: CredentialVault, name: str) -> ConnectionRead:
     connection = await _live(session, name)
-    return to_read(connection, _open(vault, connection))
+    return await _with_status(session, connection, to_read(connection, _open(vault, connection)))
 
 
 async def list_all(session: AsyncSession, vault: CredentialVault) -> list[ConnectionRead]:
     connections = await ConnectionRepository(session).list_live()
-    return [to_read(c, _open(vault, c)) for c in connections]
+    return [await _with_status(session, c, to_read(c, _open(vault, c))) for c in connections]
+
+
+async def _with_status(
+    session: AsyncSession, connection: Connection, read: ConnectionRead
+) -> ConnectionRead:
+    runs = await SyncRunRepository(session).newest_first(connection.id, RECENT_RUNS)
+    facts = facts_of(runs)
+    plan = plan_next(
+        interval=timedelta(seconds=connection.interval_seconds),
+        edited_at=connection.updated_at, runs=facts, now=utcnow(),
+    )  # fmt: skip
+    success = next((r for r in facts if r.status == "succeeded"), None)
+    failure = next((r for r in facts if r.status == "failed"), None)
+    status = ConnectionStatus(
+        running=bool(facts) and facts[0].status == "running",
+        last_success_at=success.finished_at if success else None,
+        last_failure_at=failure.finished_at if failure else None,
+        last_failure_type=failure.failure_type if failure else None,
+        last_error=failure.error if failure else None,
+        paused_because=plan.paused_because if connection.enabled else "disabled",
+        next_run_at=plan.due_at if connection.enabled else None,
+    )
+    return read.model_copy(update={"status": status})
 
 
 async def update(

@@ -4,7 +4,7 @@ from app.models.base import Base
 from app.models.connections import Connection
 from app.models.items import ItemEvent, WorkItem
 from app.models.links import Link
-from app.models.sync import SyncCursor, SyncRun
+from app.models.sync import SyncCursor, SyncLease, SyncRun
 from app.models.webhooks import WebhookDelivery
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "ItemEvent",
     "Link",
     "SyncCursor",
+    "SyncLease",
     "SyncRun",
     "WebhookDelivery",
     "WorkItem",

@@ -42,3 +42,16 @@ class SyncCursor(Base):
     scope: Mapped[str] = mapped_column(String(1024), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SyncLease(Base):
+    """Who may sync a connection right now. Held while a run goes on, renewed by
+    its heartbeat; a lease past expires_at belongs to a dead worker and is taken over."""
+
+    __tablename__ = "sync_leases"
+
+    connection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("connections.id"), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(255))  # host:pid:nonce of the process
+    run_id: Mapped[uuid.UUID | None]
+    acquired_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db import upsert_insert
 from app.models import SyncCursor, SyncRun
 from app.models.base import table_of, utcnow
+from app.sync.schedule import RunFacts
 
 cursors = table_of(SyncCursor)
 
@@ -50,6 +51,16 @@ class SyncRunRepository:
         await self.session.flush()
         return run
 
+    async def find(self, run_id: uuid.UUID) -> SyncRun | None:
+        return await self.session.get(SyncRun, run_id)
+
+    async def abandon(self, run_id: uuid.UUID, why: str) -> None:
+        """Close a run whose worker died: failed, with the reason."""
+        run = await self.session.get(SyncRun, run_id)
+        if run is not None and run.status == "running":
+            run.status, run.failure_type, run.error = "failed", "system", why
+            run.finished_at = utcnow()
+
     async def get(self, run_id: uuid.UUID) -> SyncRun:
         run = await self.session.get(SyncRun, run_id)
         assert run is not None, f"sync run {run_id} vanished"
@@ -60,3 +71,10 @@ class SyncRunRepository:
         if connection_id is not None:
             query = query.where(SyncRun.connection_id == connection_id)
         return (await self.session.execute(query)).scalars().all()
+
+
+def facts_of(runs: Sequence[SyncRun]) -> list[RunFacts]:
+    return [
+        RunFacts(r.started_at, r.finished_at, r.status, r.failure_type, r.error, r.full)
+        for r in runs
+    ]

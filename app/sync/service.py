@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import httpx
 
@@ -22,7 +23,9 @@ from app.credentials import CredentialVault
 from app.db import Database
 from app.items.ingest import ingest
 from app.items.plan import ConnectionRef
+from app.metrics import RATE_LIMIT_REMAINING, SYNC_RUNS, SYNC_SECONDS, VENDOR_REQUESTS
 from app.models.base import utcnow
+from app.sync.leases import HOLDER, LeaseHeld, LeaseRepository
 from app.sync.repository import CursorRepository, SyncRunRepository
 from app.sync.schemas import SyncRunRead
 from connectors import get_connector
@@ -57,9 +60,21 @@ ProgressCallback = Callable[[SyncProgress], None]
 
 @dataclass(frozen=True)
 class SyncTarget:
+    """A run that has begun: its row exists and this process holds the lease."""
+
     run_id: uuid.UUID
     connection: ConnectionRef
     config: ConnectionConfig
+    full: bool
+    lease_ttl: timedelta
+
+
+class AlreadyRunning(Exception):
+    """A sync of the connection is running elsewhere; `run` is that run."""
+
+    def __init__(self, run: SyncRunRead | None) -> None:
+        super().__init__("a sync of this connection is already running")
+        self.run = run
 
 
 async def run_sync(
@@ -70,32 +85,98 @@ async def run_sync(
     full: bool = False,
     http: HttpOptions | None = None,
     on_progress: ProgressCallback | None = None,
+    lease_seconds: int = 60,
 ) -> SyncRunRead:
-    """Sync connection `name` now; the run ends succeeded or failed, never running."""
-    target = await _start(database, vault, name, full=full)
+    """Sync connection `name` now; the run ends succeeded or failed, never running.
+    Raises AlreadyRunning when another process syncs it at this moment."""
+    target = await begin_sync(database, vault, name, full=full, lease_seconds=lease_seconds)
+    return await execute_sync(database, target, http=http, on_progress=on_progress)
+
+
+async def begin_sync(
+    database: Database, vault: CredentialVault, name: str, *, full: bool, lease_seconds: int
+) -> SyncTarget:
+    """Take the connection's lease and open its run (committed, so it shows at once)."""
+    ttl = timedelta(seconds=lease_seconds)
+    async with database.job_session() as session:
+        connection, config = await connector_config(session, vault, name)
+        leases, runs = LeaseRepository(session), SyncRunRepository(session)
+        try:
+            replaced = await leases.try_acquire(connection.id, HOLDER, utcnow(), ttl)
+        except LeaseHeld as held:
+            running = await runs.find(held.run_id) if held.run_id else None
+            raise AlreadyRunning(SyncRunRead.of(running, name) if running else None) from None
+        if replaced is not None and replaced.run_id is not None:
+            await runs.abandon(replaced.run_id, "its worker stopped before finishing it")
+        run = await runs.start(connection.id, full=full)
+        await leases.attach_run(connection.id, HOLDER, run.id)
+        return SyncTarget(run.id, ConnectionRef(connection.id, connection.kind), config, full, ttl)
+
+
+async def execute_sync(
+    database: Database,
+    target: SyncTarget,
+    *,
+    http: HttpOptions | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> SyncRunRead:
+    """Pull and store, renewing the lease meanwhile; then close the run and free the lease."""
     outcome = Outcome()
+    heartbeat = asyncio.create_task(_heartbeat(database, target, outcome))
     try:
-        connector_class = get_connector(target.config.kind)
-        async with _client(connector_class, target, http or HttpOptions()) as client:
-            try:
-                connector = connector_class(target.config, client)
-                await _pull(database, target, connector, full, on_progress)
-            finally:
-                outcome.requests = client.requests
+        await _pull_and_store(database, target, http or HttpOptions(), on_progress, outcome)
     except VendorError as error:
         outcome.failure, outcome.error = error.failure_type, error.message
+    except asyncio.CancelledError:  # the process is stopping: close the run, then stop
+        outcome.failure, outcome.error = FailureType.SYSTEM, "stopped: the process shut down"
+        await asyncio.shield(_finish(database, target, outcome))
+        raise
     except Exception as error:  # a bug: recorded on the run and logged in full
-        log.exception("sync of %s failed unexpectedly", name)
+        log.exception("sync of %s failed unexpectedly", target.config.name)
         outcome.failure = FailureType.SYSTEM
         outcome.error = _scrubbed(f"internal error: {type(error).__name__}: {error}", target.config)
+    finally:
+        heartbeat.cancel()
     return await _finish(database, target, outcome)
+
+
+async def _pull_and_store(
+    database: Database,
+    target: SyncTarget,
+    http: HttpOptions,
+    on_progress: ProgressCallback | None,
+    outcome: Outcome,
+) -> None:
+    connector_class = get_connector(target.config.kind)
+    async with _client(connector_class, target, http) as client:
+        try:
+            connector = connector_class(target.config, client)
+            await _pull(database, target, connector, on_progress, outcome)
+        finally:
+            outcome.requests = client.requests
+            outcome.rate_limit_remaining = client.rate_limit_remaining
+
+
+async def _heartbeat(database: Database, target: SyncTarget, outcome: Outcome) -> None:
+    """Renew the lease every third of its life; note when it was lost."""
+    while True:
+        await asyncio.sleep(target.lease_ttl.total_seconds() / 3)
+        async with database.job_session() as session:
+            ours = await LeaseRepository(session).renew(
+                target.connection.id, HOLDER, utcnow(), target.lease_ttl
+            )
+        if not ours:
+            outcome.lease_lost = True
+            return
 
 
 @dataclass
 class Outcome:
     requests: int = 0
+    rate_limit_remaining: int | None = None
     failure: FailureType | None = None
     error: str | None = None
+    lease_lost: bool = False
 
 
 @dataclass(frozen=True)
@@ -127,27 +208,23 @@ def _client(
     )
 
 
-async def _start(
-    database: Database, vault: CredentialVault, name: str, *, full: bool
-) -> SyncTarget:
-    async with database.job_session() as session:
-        connection, config = await connector_config(session, vault, name)
-        run = await SyncRunRepository(session).start(connection.id, full=full)
-        return SyncTarget(run.id, ConnectionRef(connection.id, connection.kind), config)
-
-
 async def _pull(
     database: Database,
     target: SyncTarget,
     connector: Connector,
-    full: bool,
     on_progress: ProgressCallback | None,
+    outcome: Outcome,
 ) -> None:
     async with database.job_session() as session:
         cursors = await CursorRepository(session).load(target.connection.id)
     progress = SyncProgress()
-    context = PullContext(started_at=utcnow(), cursors=cursors, full=full)
+    context = PullContext(started_at=utcnow(), cursors=cursors, full=target.full)
     async for batch in connector.pull(context):
+        if outcome.lease_lost:
+            raise VendorError(
+                "the sync lost its lease (another worker took the connection over)",
+                FailureType.SYSTEM,
+            )
         await _store(database, target, batch, connector.client)
         progress.pages += 1
         progress.items += len(batch.items)
@@ -178,7 +255,20 @@ async def _finish(database: Database, target: SyncTarget, outcome: Outcome) -> S
         run.error = outcome.error
         run.requests = outcome.requests
         run.finished_at = utcnow()
-        return SyncRunRead.of(run, target.config.name)
+        await LeaseRepository(session).release(target.connection.id, HOLDER)
+        finished = SyncRunRead.of(run, target.config.name)
+    _observe(target, finished, outcome)
+    return finished
+
+
+def _observe(target: SyncTarget, run: SyncRunRead, outcome: Outcome) -> None:
+    source = target.connection.kind
+    SYNC_RUNS.labels(source, run.failure_type or "succeeded").inc()
+    if run.finished_at is not None:
+        SYNC_SECONDS.labels(source).observe((run.finished_at - run.started_at).total_seconds())
+    VENDOR_REQUESTS.labels(source).inc(run.requests)
+    if outcome.rate_limit_remaining is not None:
+        RATE_LIMIT_REMAINING.labels(target.config.name).set(outcome.rate_limit_remaining)
 
 
 def _scrubbed(message: str, config: ConnectionConfig) -> str:

@@ -59,7 +59,7 @@ async def test_credentials_are_encrypted_at_rest(
         ({"kind": "jira", "scopes": ["PAY"]}, "needs a base URL"),
         ({"kind": "aha", "base_url": "https://a.aha.io/api/v1", "scopes": ["x"]}, "takes no scope"),
         ({"base_url": "ftp://example.com"}, "invalid base URL"),
-        ({"interval": 1}, "greater than or equal to 10"),
+        ({"interval": 0}, "greater than or equal to 1"),
         ({"colour": "blue"}, "Extra inputs are not permitted"),
     ],
 )

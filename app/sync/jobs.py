@@ -1,0 +1,112 @@
+"""Scheduled syncs: APScheduler (3.x, asyncio) jobs, one per enabled connection.
+
+Every process that runs the scheduler (serve, worker) keeps one job per
+enabled connection, ticking a few times per interval; a tick syncs only when
+app/sync/schedule.py says the connection is due, and the connection's lease
+makes sure that, across processes, one run at a time happens. A reconcile job
+adds, changes and removes jobs as connections are added, edited, disabled or
+removed, so no restart is needed.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import uuid
+from datetime import timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import select
+
+from app.credentials import CredentialVault
+from app.db import Database
+from app.models import Connection
+from app.models.base import utcnow
+from app.sync.repository import SyncRunRepository, facts_of
+from app.sync.schedule import SyncPlan, plan_next
+from app.sync.service import AlreadyRunning, HttpOptions, run_sync
+
+log = logging.getLogger(__name__)
+
+RECONCILE_SECONDS = 5.0
+RECENT_RUNS = 20  # enough to count a long streak of failures
+
+
+class SyncScheduler:
+    def __init__(
+        self,
+        database: Database,
+        vault: CredentialVault,
+        *,
+        lease_seconds: int = 60,
+        http: HttpOptions | None = None,
+        reconcile_seconds: float = RECONCILE_SECONDS,
+    ) -> None:
+        self.database = database
+        self.vault = vault
+        self.lease_seconds = lease_seconds
+        self.http = http
+        self.reconcile_seconds = reconcile_seconds
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self._intervals: dict[str, int] = {}  # job id -> the interval it was made for
+
+    def start(self) -> None:
+        self.scheduler.start()
+        self.scheduler.add_job(
+            self.reconcile, IntervalTrigger(seconds=self.reconcile_seconds),
+            id="reconcile", next_run_time=utcnow(), max_instances=1, coalesce=True,
+        )  # fmt: skip
+
+    def shutdown(self) -> None:
+        self.scheduler.shutdown(wait=False)
+
+    async def reconcile(self) -> None:
+        """Make the jobs match the enabled connections."""
+        async with self.database.job_session() as session:
+            query = select(Connection.id, Connection.interval_seconds).where(
+                Connection.removed_at.is_(None), Connection.enabled.is_(True)
+            )
+            wanted = {
+                f"sync:{cid}": (cid, interval) for cid, interval in await session.execute(query)
+            }
+        for job_id in set(self._intervals) - set(wanted):
+            self.scheduler.remove_job(job_id)
+            del self._intervals[job_id]
+        for job_id, (connection_id, interval) in wanted.items():
+            if self._intervals.get(job_id) != interval:
+                self._add(job_id, connection_id, interval)
+
+    def _add(self, job_id: str, connection_id: uuid.UUID, interval: int) -> None:
+        tick = max(1.0, interval / 4)
+        first = utcnow() + timedelta(seconds=random.uniform(0, tick))  # noqa: S311 (spreading load)
+        self.scheduler.add_job(
+            self.tick, IntervalTrigger(seconds=tick), args=[connection_id], id=job_id,
+            replace_existing=True, next_run_time=first, max_instances=1, coalesce=True,
+        )  # fmt: skip
+        self._intervals[job_id] = interval
+
+    async def tick(self, connection_id: uuid.UUID) -> None:
+        """Sync the connection if it is due and nobody else is syncing it."""
+        plan, name = await self._plan(connection_id)
+        if name is None or plan.due_at is None or utcnow() < plan.due_at:
+            return
+        try:
+            await run_sync(
+                self.database, self.vault, name, full=plan.full, http=self.http,
+                lease_seconds=self.lease_seconds,
+            )  # fmt: skip
+        except AlreadyRunning:
+            return
+
+    async def _plan(self, connection_id: uuid.UUID) -> tuple[SyncPlan, str | None]:
+        async with self.database.job_session() as session:
+            connection = await session.get(Connection, connection_id)
+            if connection is None or connection.removed_at is not None or not connection.enabled:
+                return SyncPlan(due_at=None, full=False), None
+            runs = await SyncRunRepository(session).newest_first(connection_id, RECENT_RUNS)
+            plan = plan_next(
+                interval=timedelta(seconds=connection.interval_seconds),
+                edited_at=connection.updated_at, runs=facts_of(runs), now=utcnow(),
+            )  # fmt: skip
+            return plan, connection.name
