@@ -19,6 +19,7 @@ from app.errors import BridgeError
 from app.items.endpoints import router as items_router
 from app.schema import upgrade_to_head
 from app.sync.endpoints import router as sync_router
+from app.sync.service import HttpOptions
 from app.webhooks.endpoints import receiver as webhook_receiver
 from app.webhooks.endpoints import router as deliveries_router
 from app.worker import background_work
@@ -26,9 +27,12 @@ from app.worker import background_work
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None, *, migrate: bool = True) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, migrate: bool = True, http: HttpOptions | None = None
+) -> FastAPI:
     """The whole service. `migrate=False` leaves the schema as it is (tests that
-    check readiness of an unmigrated database)."""
+    check readiness of an unmigrated database); `http` replaces how syncs reach
+    vendors (tests and benchmarks point it at a simulator)."""
     settings = settings or Settings()
 
     @asynccontextmanager
@@ -45,6 +49,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     app = FastAPI(title="Issuebridge", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.sync_tasks = set()  # syncs started by the API, running in the background
+    app.state.http = http or HttpOptions()
     app.add_exception_handler(BridgeError, _bridge_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected_error)
     app.include_router(health.router)

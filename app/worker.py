@@ -27,7 +27,9 @@ async def background_work(
     vault = load_vault(settings)
     inbox = InboxProcessor(database, vault)
     app.state.inbox = inbox
-    scheduler = SyncScheduler(database, vault, lease_seconds=settings.lease_seconds)
+    scheduler = SyncScheduler(
+        database, vault, lease_seconds=settings.lease_seconds, http=app.state.http
+    )
     scheduler.start()
     task = asyncio.create_task(inbox.run_forever(), name="webhook inbox")
     try:

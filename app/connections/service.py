@@ -76,7 +76,7 @@ async def create(
         settings={},
     )
     await repository.add(connection)
-    return to_read(connection, secrets)
+    return await _with_status(session, connection, to_read(connection, secrets))
 
 
 async def get(session: AsyncSession, vault: CredentialVault, name: str) -> ConnectionRead:
@@ -132,7 +132,7 @@ async def update(
         setattr(connection, COLUMN_OF.get(field, field), value)
     connection.updated_at = utcnow()
     await session.flush()
-    return to_read(connection, secrets)
+    return await _with_status(session, connection, to_read(connection, secrets))
 
 
 def _checked_scopes(kind: str, scopes: list[str]) -> list[str]:

@@ -36,7 +36,7 @@ async def sync_now(name: str, request: Request, full: bool = False) -> JSONRespo
         if running.run is None:
             raise Conflict(f"a sync of {name} is running in another process") from None
         return JSONResponse({"run": running.run.model_dump(mode="json")}, status.HTTP_202_ACCEPTED)
-    task = asyncio.create_task(execute_sync(database, target))
+    task = asyncio.create_task(execute_sync(database, target, http=state.http))
     state.sync_tasks.add(task)
     task.add_done_callback(state.sync_tasks.discard)
     async with database.job_session() as session:

@@ -43,6 +43,10 @@ def holder_is_dead(holder: str) -> bool:
     return False
 
 
+def _replaceable(lease: SyncLease, now: datetime) -> bool:
+    return lease.expires_at < now or holder_is_dead(lease.holder)
+
+
 class LeaseRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -54,31 +58,29 @@ class LeaseRepository:
         self, connection_id: uuid.UUID, holder: str, now: datetime, ttl: timedelta
     ) -> SyncLease | None:
         """Take the lease; the lease it replaced (to close its run), or None when
-        it was free. Raises LeaseHeld when someone alive holds it."""
+        it was free. Raises LeaseHeld when a live run holds it, this process's own
+        included: one run per connection at a time."""
         previous = await self.current(connection_id)
-        replaceable = previous is not None and (
-            previous.expires_at < now
-            or previous.holder == holder
-            or holder_is_dead(previous.holder)
-        )
+        if previous is not None and not _replaceable(previous, now):
+            raise LeaseHeld(previous.run_id)
         statement = upsert_insert(self.session, leases).values(
             connection_id=connection_id, holder=holder, run_id=None, acquired_at=now,
             expires_at=now + ttl,
         )  # fmt: skip
-        guard = leases.c.holder == (previous.holder if replaceable and previous else holder)
+        # Against a racing claimer: replace only the row we judged, or an expired one.
+        judged = previous.holder if previous is not None else None
         claim = statement.on_conflict_do_update(
             index_elements=[leases.c.connection_id],
             set_={
                 c: statement.excluded[c] for c in ("holder", "run_id", "acquired_at", "expires_at")
             },
-            where=guard | (leases.c.expires_at < now),
+            where=(leases.c.holder == judged) | (leases.c.expires_at < now),
         ).returning(leases.c.holder)
         if (await self.session.execute(claim)).first() is None:
             raise LeaseHeld(previous.run_id if previous else None)
-        if previous is not None and previous.holder != holder:
+        if previous is not None:
             LEASE_TAKEOVERS.inc()
-            return previous
-        return None
+        return previous
 
     async def attach_run(self, connection_id: uuid.UUID, holder: str, run_id: uuid.UUID) -> None:
         await self.session.execute(

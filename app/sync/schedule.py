@@ -6,6 +6,7 @@ a plan out; the scheduler (app/sync/jobs.py) and the API's status both ask it.
   at most MAX_BACKOFF, so a failing vendor is not hammered.
 - After a config failure (bad token, unknown scope): never, until the
   connection is edited; the user must act, and retrying cannot help.
+- Right after an edit, whatever came before: the edit may be the fix.
 - A full run (which reconciles deletions) when none succeeded within
   `full_every`, and for the first run.
 """
@@ -51,12 +52,15 @@ def plan_next(
         return SyncPlan(due_at=edited_at, full=True)
     last = finished[0]
     assert last.finished_at is not None
-    if last.failure_type == "config" and edited_at <= last.finished_at:
+    full = _full_due(finished, now, full_every)
+    if edited_at > last.finished_at:  # an edit may have fixed what failed: try it at once
+        return SyncPlan(due_at=edited_at, full=full)
+    if last.failure_type == "config":
         reason = f"the last sync failed: {last.error}; edit the connection to try again"
         return SyncPlan(due_at=None, full=False, paused_because=reason)
     failures = _failures_in_a_row(finished)
     delay = min(interval * 2**failures, max(MAX_BACKOFF, interval))
-    return SyncPlan(due_at=last.started_at + delay, full=_full_due(finished, now, full_every))
+    return SyncPlan(due_at=last.started_at + delay, full=full)
 
 
 def _failures_in_a_row(finished: Sequence[RunFacts]) -> int:

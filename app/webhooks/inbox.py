@@ -23,6 +23,7 @@ from app.credentials import CredentialVault
 from app.db import Database
 from app.items.ingest import ingest
 from app.items.plan import ConnectionRef
+from app.metrics import INBOX_DEPTH
 from app.models import Connection, WebhookDelivery
 from app.models.base import utcnow
 from app.webhooks.repository import DeliveryRepository
@@ -55,6 +56,8 @@ class InboxProcessor:
         handled = 0
         while claimed := await self._claim_and_apply():
             handled += claimed
+        async with self.database.engine.connect() as connection:
+            INBOX_DEPTH.set(await DeliveryRepository.count_pending(connection))
         return handled
 
     async def _claim_and_apply(self) -> int:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.db import dialect_of, upsert_insert
 from app.models import Connection, WebhookDelivery
@@ -73,6 +73,7 @@ class DeliveryRepository:
             update(deliveries).where(deliveries.c.id == delivery).values(**values)
         )
 
-    async def pending_count(self) -> int:
+    @staticmethod
+    async def count_pending(connection: AsyncConnection) -> int:
         query = select(func.count()).where(deliveries.c.status == "pending")
-        return (await self.session.execute(query)).scalar_one()
+        return (await connection.execute(query)).scalar_one()
