@@ -11,7 +11,7 @@ from sqlalchemy import Row as SqlRow
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.items.repository import chunked
+from app.items.repository import chunked, id_in
 from app.models import Link
 from app.models.base import table_of
 
@@ -30,7 +30,7 @@ class LinkRepository:
                 links.c.id, links.c.stated_by_item_id, links.c.source_item_id,
                 links.c.target_item_id, links.c.kind,
             ).where(
-                links.c.stated_by_item_id.in_(chunk),
+                id_in(self.session, links.c.stated_by_item_id, chunk),
                 links.c.origin == VENDOR,
                 links.c.removed_at.is_(None),
             )  # fmt: skip

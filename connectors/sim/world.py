@@ -374,13 +374,22 @@ class World:
         cls, owner: str, name: str, issues: int, pull_requests: int, seed: int = 0
     ) -> World:
         """One team, one repository with exactly this many issues and pull requests."""
+        return cls.repositories(owner, [name], issues, pull_requests, seed=seed)
+
+    @classmethod
+    def repositories(
+        cls, owner: str, names: Sequence[str], issues: int, pull_requests: int, seed: int = 0
+    ) -> World:
+        """One team owning repositories `names`, each with exactly this many issues
+        and pull requests (for tests and benchmarks of many connections)."""
         world = cls(org=owner, seed=seed)
         world._populate(1)
         team = next(iter(world.teams))
-        repo = world._add_repo(team, name)
         total = issues + pull_requests
-        world._fill_repo(repo, total, pr_share=pull_requests / total if total else 0.0)
-        world._fix_pull_request_count(repo, pull_requests)
+        for name in names:
+            repo = world._add_repo(team, name)
+            world._fill_repo(repo, total, pr_share=pull_requests / total if total else 0.0)
+            world._fix_pull_request_count(repo, pull_requests)
         return world
 
     def _populate(self, team_count: int) -> None:
