@@ -107,6 +107,6 @@ def test_three_workers_never_overlap_and_lose_nothing(postgres_url: str) -> None
 
 def _gone(github: str, key: str) -> bool:
     repo, number = key.split("#")
-    answer = httpx.get(f"{github}/repos/{repo}/issues/{number}", headers={"Authorization": "Bearer t"},
-                       follow_redirects=False)  # fmt: skip
+    url = f"{github}/repos/{repo}/issues/{number}"
+    answer = httpx.get(url, headers={"Authorization": "Bearer t"}, follow_redirects=False)
     return answer.status_code in (301, 410)
