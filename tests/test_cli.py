@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from tests.conftest import SECRET_KEY
+from tests.sync.served import served_github
 
 
 def bridge(
@@ -112,3 +113,28 @@ def test_unreachable_database_is_one_line(tmp_path: object) -> None:
     assert result.returncode == 1
     assert result.stderr.startswith("error: database: ")
     assert result.stderr.count("\n") == 1
+
+
+def test_sync_prints_the_run_and_fails_clearly(db_url: str) -> None:
+    with served_github(issues=120) as github:
+        options = ["--kind", "github", "--base-url", github, "--token", "t"]
+        assert (
+            bridge(
+                db_url, "connections", "add", "gh", *options, "--scope", "acme/repo-0"
+            ).returncode
+            == 0
+        )
+        synced = bridge(db_url, "sync", "gh", "--json")
+        assert synced.returncode == 0, synced.stderr
+        run = json.loads(synced.stdout)
+        assert (run["status"], run["created"], run["connection"]) == ("succeeded", 120, "gh")
+        plain = bridge(db_url, "sync", "gh")
+        assert plain.stdout.startswith("succeeded: fetched ")
+        wrong = bridge(db_url, "connections", "add", "nope", *options, "--scope", "acme/missing")
+        assert wrong.returncode == 0
+        failed = bridge(db_url, "sync", "nope")
+    assert failed.returncode == 1
+    assert failed.stderr.startswith("error: sync of nope failed (config): ")
+    assert failed.stderr.count("\n") == 1
+    missing = bridge(db_url, "sync", "ghost")
+    assert (missing.returncode, missing.stderr) == (1, "error: no connection named 'ghost'\n")
