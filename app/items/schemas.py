@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from app.models import Connection, WorkItem
+from app.schemas import read_model
 from connectors.base.records import ItemKind, StatusCategory
 
 
@@ -39,21 +40,14 @@ class ItemRead(BaseModel):
 
     @classmethod
     def of(cls, item: WorkItem, connection: Connection) -> ItemRead:
-        fields = {name: getattr(item, name) for name in _COPIED}
-        return cls.model_validate(
-            fields
-            | {
-                "id": str(item.id),
-                "connection": connection.name,
-                "parent": str(item.parent_id) if item.parent_id else None,
-                "deleted": item.deleted_at is not None,
-            }
+        return read_model(
+            cls,
+            item,
+            id=str(item.id),
+            connection=connection.name,
+            parent=str(item.parent_id) if item.parent_id else None,
+            deleted=item.deleted_at is not None,
         )
-
-
-_COPIED = [
-    name for name in ItemRead.model_fields if name not in {"id", "connection", "parent", "deleted"}
-]
 
 
 class ItemPage(BaseModel):

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from app.models import SyncRun
+from app.schemas import read_model
 
 
 class SyncRunRead(BaseModel):
@@ -29,8 +30,4 @@ class SyncRunRead(BaseModel):
 
     @classmethod
     def of(cls, run: SyncRun, connection: str) -> SyncRunRead:
-        counters = {name: getattr(run, name) for name in _COPIED}
-        return cls.model_validate(counters | {"id": str(run.id), "connection": connection})
-
-
-_COPIED = [name for name in SyncRunRead.model_fields if name not in {"id", "connection"}]
+        return read_model(cls, run, id=str(run.id), connection=connection)

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from app.models import WebhookDelivery
+from app.schemas import read_model
 
 DeliveryStatus = Literal["pending", "done", "ignored", "failed"]
 
@@ -33,8 +34,4 @@ class DeliveryRead(BaseModel):
 
     @classmethod
     def of(cls, delivery: WebhookDelivery, connection: str) -> DeliveryRead:
-        fields = {name: getattr(delivery, name) for name in _COPIED}
-        return cls.model_validate(fields | {"id": str(delivery.id), "connection": connection})
-
-
-_COPIED = [name for name in DeliveryRead.model_fields if name not in {"id", "connection"}]
+        return read_model(cls, delivery, id=str(delivery.id), connection=connection)

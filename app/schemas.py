@@ -1,0 +1,16 @@
+"""What every API schema module shares."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+Schema = TypeVar("Schema", bound=BaseModel)
+
+
+def read_model(schema: type[Schema], source: object, **given: Any) -> Schema:
+    """`schema` filled from `source`'s attributes of the same names, except the
+    fields `given` explicitly (ids made strings, names of related rows...)."""
+    copied = {name: getattr(source, name) for name in schema.model_fields if name not in given}
+    return schema.model_validate(copied | given)
