@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
-from fastapi import Request
 from sqlalchemy import Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection as SyncConnection
@@ -19,7 +18,6 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
@@ -114,11 +112,3 @@ def upsert_insert(session: AsyncSession, table: Table) -> postgresql.Insert | sq
     if dialect_of(session) == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
-
-
-async def session_for_request(request: Request) -> AsyncIterator[AsyncSession]:
-    """FastAPI dependency (used with scope="function", so the commit happens
-    before the response is sent: a client never sees success for a lost write)."""
-    database: Database = request.app.state.database
-    async with database.request_session(writes=request.method not in READ_ONLY_METHODS) as session:
-        yield session

@@ -4,6 +4,7 @@ credential vault, and bearer-token authentication."""
 from __future__ import annotations
 
 import hmac
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -12,8 +13,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.credentials import CredentialVault
-from app.db import session_for_request
+from app.db import Database
 from app.errors import Unauthorized
+
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def session_for_request(request: Request) -> AsyncIterator[AsyncSession]:
+    """FastAPI dependency (used with scope="function", so the commit happens
+    before the response is sent: a client never sees success for a lost write)."""
+    database: Database = request.app.state.database
+    async with database.request_session(writes=request.method not in READ_ONLY_METHODS) as session:
+        yield session
+
 
 # scope="function": the session commits before the response leaves.
 SessionDep = Annotated[AsyncSession, Depends(session_for_request, scope="function")]

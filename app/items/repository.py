@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -24,11 +25,12 @@ from sqlalchemy import (
     tuple_,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Executable
 
-from app.db import dialect_of, upsert_insert
+from app.db import dialect_of
 from app.items.cursor import Position
 from app.items.plan import TRACKED_FIELDS, Row
 from app.models import Connection, ItemEvent, Link, WorkItem
@@ -125,14 +127,20 @@ class ItemWriteRepository:
             )
 
     def _upsert_statement(self) -> Executable:
-        statement = upsert_insert(self.session, items)
-        excluded = statement.excluded
-        return statement.on_conflict_do_update(
-            index_elements=[items.c.id],
-            set_={c.name: excluded[c.name] for c in items.c if c.name not in _KEEP_ON_CONFLICT},
-            # Belt and braces under serialize_writes: never replace a newer version.
-            where=items.c.source_updated_at <= excluded.source_updated_at,
-        )
+        return _upsert_of(dialect_of(self.session))
+
+
+@cache
+def _upsert_of(dialect: str) -> Executable:
+    """The upsert of work_items, built once per dialect."""
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(items)
+    excluded = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=[items.c.id],
+        set_={c.name: excluded[c.name] for c in items.c if c.name not in _KEEP_ON_CONFLICT},
+        # Belt and braces under serialize_writes: never replace a newer version.
+        where=items.c.source_updated_at <= excluded.source_updated_at,
+    )
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,11 @@ from sqlalchemy import func, select
 
 from app.db import Database
 from app.models import SyncRun, WorkItem
+from app.sync.service import CHECKPOINT_ITEMS
 from tests.conftest import SECRET_KEY
 from tests.sync.served import served_github
 
 ISSUES = 2000
-PER_PAGE = 100
 
 
 def bridge(db_url: str, *args: str) -> subprocess.Popen[str]:
@@ -66,7 +66,7 @@ def test_a_killed_sync_resumes_and_redoes_at_most_one_batch(db_url: str) -> None
     assert run["status"] == "succeeded"
     assert asyncio.run(_stored(db_url))[0] == len(expected) == ISSUES
     assert run["created"] == ISSUES - stored_before
-    assert run["unchanged"] <= PER_PAGE, "no more than one batch of work is done again"
+    assert run["unchanged"] <= CHECKPOINT_ITEMS, "no more than one checkpoint is done again"
     assert asyncio.run(_abandoned(db_url)) == ["its worker stopped before finishing it"]
 
 
