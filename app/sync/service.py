@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -225,7 +225,7 @@ async def _pull(
     context = PullContext(started_at=utcnow(), cursors=cursors, full=target.full)
     pending: Batch | None = None
     try:
-        async for batch in connector.pull(context):
+        async for batch in _read_ahead(connector.pull(context)):
             _check_lease(outcome)
             if pending is not None and not _joinable(pending, batch):
                 await _store(database, target, pending, connector.client)
@@ -240,6 +240,27 @@ async def _pull(
         # the vendor fails on the next one.
         if pending is not None and not outcome.lease_lost:
             await _store(database, target, pending, connector.client)
+
+
+async def _read_ahead(batches: AsyncIterator[Batch], depth: int = 2) -> AsyncIterator[Batch]:
+    """`batches`, with up to `depth` of them fetched while earlier ones are being
+    stored: the vendor's latency and the database's work overlap."""
+    queue: asyncio.Queue[Batch | None] = asyncio.Queue(maxsize=depth)
+
+    async def fetch() -> None:
+        try:
+            async for batch in batches:
+                await queue.put(batch)
+        finally:
+            await queue.put(None)
+
+    fetcher = asyncio.create_task(fetch())
+    try:
+        while (batch := await queue.get()) is not None:
+            yield batch
+        await fetcher  # raises what ended the fetching, if anything did
+    finally:
+        fetcher.cancel()
 
 
 def _check_lease(outcome: Outcome) -> None:
