@@ -40,11 +40,15 @@ class DemoOptions:
 async def run_demo(settings: Settings, options: DemoOptions) -> None:
     world = World.generate(options.seed, options.size)
     sim = _server(build_sim_app(world, github=GitHubSimOptions()), options.host, options.sim_port)
-    api = _server(create_app(settings), options.host, options.port)
-    tasks = [asyncio.create_task(sim.serve()), asyncio.create_task(api.serve())]
-    await _until_started(sim, api)
+    tasks = [asyncio.create_task(sim.serve())]
+    await _until_started(sim)
     github = vendor_base_urls(f"http://{options.host}:{options.sim_port}")["github"]
     runs = await _connect_and_sync(settings, world, github)
+    # The service starts once the first syncs are done, so its scheduler finds
+    # them done instead of racing them.
+    api = _server(create_app(settings), options.host, options.port)
+    tasks.append(asyncio.create_task(api.serve()))
+    await _until_started(api)
     _report(options, github, runs)
     # Either server stopping (Ctrl-C reaches one of them) stops the other.
     await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
