@@ -31,6 +31,7 @@ from app.sync.schemas import SyncRunRead
 from connectors import get_connector
 from connectors.base.contract import ConnectionConfig, Connector, PullContext
 from connectors.base.http import (
+    MIN_SECRET_LENGTH,
     ConditionalCache,
     FailureType,
     RetryPolicy,
@@ -336,5 +337,6 @@ def _observe(target: SyncTarget, run: SyncRunRead, outcome: Outcome) -> None:
 
 def _scrubbed(message: str, config: ConnectionConfig) -> str:
     for secret in config.secrets():
-        message = message.replace(secret, "***")
+        if len(secret) >= MIN_SECRET_LENGTH:  # a shorter one would mangle the message
+            message = message.replace(secret, "***")
     return message

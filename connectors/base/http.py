@@ -334,17 +334,23 @@ def _credentials(value: str) -> set[str]:
     return {value.strip(), parts[-1]} if parts else set()
 
 
+MIN_SECRET_LENGTH = 8
+
+
 @dataclass(frozen=True)
 class _Scrubber:
     secrets: tuple[str, ...]  # longest first, so a secret containing another goes whole
 
     @classmethod
     def of(cls, secrets: Iterable[str], headers: Mapping[str, str]) -> _Scrubber:
-        found = {secret for secret in secrets if secret}
+        found = set(secrets)
         for name, value in headers.items():
             if name.lower() in _SECRET_HEADERS:
                 found |= _credentials(value)
         found |= {quote(secret, safe="") for secret in found}
+        # Masking a string of a few characters would mangle every message, and
+        # no vendor issues credentials that short.
+        found = {secret for secret in found if len(secret) >= MIN_SECRET_LENGTH}
         return cls(tuple(sorted(found, key=len, reverse=True)))
 
     def extended(self, headers: Mapping[str, str]) -> _Scrubber:

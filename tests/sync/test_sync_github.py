@@ -96,8 +96,11 @@ async def test_revoked_token_fails_with_a_config_error(database: Database) -> No
 
 async def test_unknown_repository_fails_with_a_config_error(database: Database) -> None:
     github = SimulatedGitHub.of(World.single_repo("acme", "api", 5, 0))
-    await add_github(database, "acme-gh", "acme/nope")
+    await add_github(database, "acme-gh", "acme/nope", token="t")
     run = await run_sync(database, VAULT, "acme-gh", http=github.http)
     assert (run.status, run.failure_type) == ("failed", "config")
+    assert run.error is not None
+    # A token of one letter is no secret to mask: the message stays readable.
+    assert run.error.startswith("GitHub answered 404 Not Found for GET /repos/acme/nope/issues")
     assert run.error is not None
     assert "404" in run.error
