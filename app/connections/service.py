@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.connections.repository import ConnectionRepository
@@ -17,13 +15,11 @@ from app.credentials import CredentialVault
 from app.errors import Conflict, NotFound, Unprocessable
 from app.models import Connection
 from app.models.base import utcnow
-from app.sync.repository import SyncRunRepository, facts_of
-from app.sync.schedule import plan_next
+from app.sync.repository import plan_of
 from connectors.base.contract import ConnectionConfig
 from connectors.base.kinds import KINDS
 
 SECRET_FIELDS = ("token", "webhook_secret")
-RECENT_RUNS = 20
 # API field name -> column, where they differ.
 COLUMN_OF = {"interval": "interval_seconds"}
 
@@ -92,12 +88,7 @@ async def list_all(session: AsyncSession, vault: CredentialVault) -> list[Connec
 async def _with_status(
     session: AsyncSession, connection: Connection, read: ConnectionRead
 ) -> ConnectionRead:
-    runs = await SyncRunRepository(session).newest_first(connection.id, RECENT_RUNS)
-    facts = facts_of(runs)
-    plan = plan_next(
-        interval=timedelta(seconds=connection.interval_seconds),
-        edited_at=connection.updated_at, runs=facts, now=utcnow(),
-    )  # fmt: skip
+    plan, facts = await plan_of(session, connection)
     success = next((r for r in facts if r.status == "succeeded"), None)
     failure = next((r for r in facts if r.status == "failed"), None)
     status = ConnectionStatus(

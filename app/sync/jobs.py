@@ -23,14 +23,13 @@ from app.credentials import CredentialVault
 from app.db import Database
 from app.models import Connection
 from app.models.base import utcnow
-from app.sync.repository import SyncRunRepository, facts_of
-from app.sync.schedule import SyncPlan, plan_next
-from app.sync.service import AlreadyRunning, HttpOptions, run_sync
+from app.sync.repository import plan_of
+from app.sync.schedule import SyncPlan
+from app.sync.service import AlreadyRunning, HttpOptions, NotDue, run_sync
 
 log = logging.getLogger(__name__)
 
 RECONCILE_SECONDS = 5.0
-RECENT_RUNS = 20  # enough to count a long streak of failures
 
 
 class SyncScheduler:
@@ -94,9 +93,9 @@ class SyncScheduler:
         try:
             await run_sync(
                 self.database, self.vault, name, full=plan.full, http=self.http,
-                lease_seconds=self.lease_seconds,
+                lease_seconds=self.lease_seconds, only_if_due=True,
             )  # fmt: skip
-        except AlreadyRunning:
+        except (AlreadyRunning, NotDue):
             return
 
     async def _plan(self, connection_id: uuid.UUID) -> tuple[SyncPlan, str | None]:
@@ -104,9 +103,5 @@ class SyncScheduler:
             connection = await session.get(Connection, connection_id)
             if connection is None or connection.removed_at is not None or not connection.enabled:
                 return SyncPlan(due_at=None, full=False), None
-            runs = await SyncRunRepository(session).newest_first(connection_id, RECENT_RUNS)
-            plan = plan_next(
-                interval=timedelta(seconds=connection.interval_seconds),
-                edited_at=connection.updated_at, runs=facts_of(runs), now=utcnow(),
-            )  # fmt: skip
+            plan, _ = await plan_of(session, connection)
             return plan, connection.name

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import upsert_insert
-from app.models import SyncCursor, SyncRun
+from app.models import Connection, SyncCursor, SyncRun
 from app.models.base import table_of, utcnow
-from app.sync.schedule import RunFacts
+from app.sync.schedule import RunFacts, SyncPlan, plan_next
 
 cursors = table_of(SyncCursor)
 
@@ -78,3 +79,18 @@ def facts_of(runs: Sequence[SyncRun]) -> list[RunFacts]:
         RunFacts(r.started_at, r.finished_at, r.status, r.failure_type, r.error, r.full)
         for r in runs
     ]
+
+
+RECENT_RUNS = 20  # enough to count a long streak of failures
+
+
+async def plan_of(session: AsyncSession, connection: Connection) -> tuple[SyncPlan, list[RunFacts]]:
+    """When `connection` syncs next (app/sync/schedule.py), from its recent runs."""
+    facts = facts_of(await SyncRunRepository(session).newest_first(connection.id, RECENT_RUNS))
+    plan = plan_next(
+        interval=timedelta(seconds=connection.interval_seconds),
+        edited_at=connection.updated_at,
+        runs=facts,
+        now=utcnow(),
+    )
+    return plan, facts

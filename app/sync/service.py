@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.connections.service import connector_config
 from app.credentials import CredentialVault
@@ -24,9 +25,10 @@ from app.db import Database
 from app.items.ingest import ingest
 from app.items.plan import ConnectionRef
 from app.metrics import RATE_LIMIT_REMAINING, SYNC_RUNS, SYNC_SECONDS, VENDOR_REQUESTS
+from app.models import Connection
 from app.models.base import utcnow
 from app.sync.leases import HOLDER, LeaseHeld, LeaseRepository
-from app.sync.repository import CursorRepository, SyncRunRepository
+from app.sync.repository import CursorRepository, SyncRunRepository, plan_of
 from app.sync.schemas import SyncRunRead
 from connectors import get_connector
 from connectors.base.contract import ConnectionConfig, Connector, PullContext
@@ -90,15 +92,29 @@ async def run_sync(
     http: HttpOptions | None = None,
     on_progress: ProgressCallback | None = None,
     lease_seconds: int = 60,
+    only_if_due: bool = False,
 ) -> SyncRunRead:
     """Sync connection `name` now; the run ends succeeded or failed, never running.
-    Raises AlreadyRunning when another process syncs it at this moment."""
-    target = await begin_sync(database, vault, name, full=full, lease_seconds=lease_seconds)
+    Raises AlreadyRunning when another process syncs it at this moment, and
+    (with `only_if_due`) NotDue when it is not due any more."""
+    target = await begin_sync(
+        database, vault, name, full=full, lease_seconds=lease_seconds, only_if_due=only_if_due
+    )
     return await execute_sync(database, target, http=http, on_progress=on_progress)
 
 
+class NotDue(Exception):
+    """Another worker synced the connection since the caller judged it due."""
+
+
 async def begin_sync(
-    database: Database, vault: CredentialVault, name: str, *, full: bool, lease_seconds: int
+    database: Database,
+    vault: CredentialVault,
+    name: str,
+    *,
+    full: bool,
+    lease_seconds: int,
+    only_if_due: bool = False,
 ) -> SyncTarget:
     """Take the connection's lease and open its run (committed, so it shows at once)."""
     ttl = timedelta(seconds=lease_seconds)
@@ -110,11 +126,19 @@ async def begin_sync(
         except LeaseHeld as held:
             running = await runs.find(held.run_id) if held.run_id else None
             raise AlreadyRunning(SyncRunRead.of(running, name) if running else None) from None
+        if only_if_due and not await _still_due(session, connection):
+            raise NotDue  # the transaction rolls back: the lease is not taken
         if replaced is not None and replaced.run_id is not None:
             await runs.abandon(replaced.run_id, "its worker stopped before finishing it")
         run = await runs.start(connection.id, full=full)
         await leases.attach_run(connection.id, HOLDER, run.id)
         return SyncTarget(run.id, ConnectionRef(connection.id, connection.kind), config, full, ttl)
+
+
+async def _still_due(session: AsyncSession, connection: Connection) -> bool:
+    """Judged again under the lease: a run may have ended since the scheduler looked."""
+    plan, _ = await plan_of(session, connection)
+    return plan.due_at is not None and utcnow() >= plan.due_at
 
 
 async def execute_sync(

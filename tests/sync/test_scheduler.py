@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from sqlalchemy import func, select
 
 from app.connections import service as connections
@@ -11,6 +12,7 @@ from app.connections.schemas import ConnectionUpdate
 from app.db import Database
 from app.models import Connection, SyncRun
 from app.sync.jobs import SyncScheduler
+from app.sync.service import NotDue, run_sync
 from connectors.sim.world import World
 from tests.sync.simulated import VAULT, SimulatedGitHub, add_github
 
@@ -70,4 +72,15 @@ async def test_a_tick_before_the_connection_is_due_does_nothing(database: Databa
     connection_id = await _id(database, "acme-gh")
     await scheduler.tick(connection_id)
     await scheduler.tick(connection_id)
+    assert await _runs(database) == 1
+
+
+async def test_a_run_judged_due_before_another_worker_ran_it_does_not_run_again(
+    database: Database,
+) -> None:
+    github = SimulatedGitHub.of(World.single_repo("acme", "api", 5, 0))
+    await add_github(database, "acme-gh", "acme/api")
+    await run_sync(database, VAULT, "acme-gh", http=github.http)  # "another worker"
+    with pytest.raises(NotDue):
+        await run_sync(database, VAULT, "acme-gh", http=github.http, only_if_due=True)
     assert await _runs(database) == 1
