@@ -121,7 +121,7 @@ def worker() -> None:
     async def work(database: Database, _vault: CredentialVault) -> None:
         await run_worker(settings)
 
-    with contextlib.suppress(KeyboardInterrupt):
+    with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
         _run(work)
 
 

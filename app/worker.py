@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
@@ -42,7 +43,10 @@ async def background_work(
 
 
 async def run_worker(settings: Settings) -> None:
-    """Everything `bridge worker` does, until cancelled."""
+    """Everything `bridge worker` does, until cancelled: by SIGTERM (what service
+    managers send) or SIGINT, even when started with SIGINT ignored (a
+    background job of a script). Runs in flight are closed, not abandoned."""
+    stop_on_signals(asyncio.current_task())
     database = Database(settings.database_url)
     vault = load_vault(settings)
     scheduler = SyncScheduler(database, vault, lease_seconds=settings.lease_seconds)
@@ -52,3 +56,10 @@ async def run_worker(settings: Settings) -> None:
     finally:
         scheduler.shutdown()
         await database.dispose()
+
+
+def stop_on_signals(task: asyncio.Task[object] | None) -> None:
+    loop = asyncio.get_running_loop()
+    if task is not None:
+        for stop in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(stop, task.cancel)

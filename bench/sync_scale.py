@@ -584,8 +584,7 @@ def run_phase(
     text = "\n".join(path.read_text(errors="replace") for path in logs)
     log_counts = {name: len(pattern.findall(text)) for name, pattern in LOG_PATTERNS.items()}
     if log_counts["tracebacks"]:
-        first = text.index("Traceback")
-        log(f"first traceback in the worker logs:\n{text[max(0, first - 300) : first + 2500]}")
+        log(f"first traceback in the worker logs, shortened:\n{_first_traceback(text)}")
     cores = os.cpu_count() or 1
     return PhaseResult(
         workers=workers, connections=count, items=items, wall_s=wall,
@@ -603,6 +602,20 @@ def run_phase(
         background_busy_cores=background, sim_requests=sim_requests, log_counts=log_counts,
         timeline=[(round(p.at, 2), p.created, p.succeeded, p.running) for p in timeline],
     )  # fmt: skip
+
+
+def _first_traceback(text: str) -> str:
+    """The first traceback of a log: the line before it, its first frames, its last
+    frames and the exception."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Traceback"))
+    end = next(
+        (i for i in range(start + 1, len(lines)) if not lines[i].startswith(" ")), len(lines) - 1
+    )
+    block = lines[max(0, start - 1) : end + 1]
+    if len(block) > 24:
+        block = [*block[:8], "    ...", *block[-14:]]
+    return "\n".join(block)
 
 
 async def _check_store(connection: asyncpg.Connection, count: int, issues: int) -> None:

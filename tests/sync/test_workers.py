@@ -88,7 +88,7 @@ def test_three_workers_never_overlap_and_lose_nothing(postgres_url: str) -> None
             time.sleep(SETTLE_SECONDS)
         finally:
             for worker in workers:
-                worker.send_signal(signal.SIGINT)
+                worker.send_signal(signal.SIGTERM)
             for worker in workers:
                 worker.wait(timeout=30)
         expected = _live_titles(github)
