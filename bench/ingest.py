@@ -45,6 +45,7 @@ from typing import Any
 
 import asyncpg
 import orjson
+from common import check, log
 from sqlalchemy import JSON, Column, Date, Uuid, text
 
 from app.db import Database
@@ -484,11 +485,6 @@ async def ingest_phase(
     return await run_phase(batches, write, items), counts
 
 
-def check(condition: bool, message: str) -> None:
-    if not condition:
-        raise SystemExit(f"check failed: {message}")
-
-
 async def run_once(target: Target, items: int, seed: int) -> RunResult:
     await target.create()
     database = Database(target.url)
@@ -630,10 +626,6 @@ def markdown(summaries: list[Summary]) -> str:
         )  # fmt: skip
         lines.append(f"| {' | '.join(cells)} |")
     return "\n".join(lines)
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 async def main(argv: Sequence[str] | None = None) -> int:

@@ -39,7 +39,6 @@ import contextlib
 import json
 import os
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -54,6 +53,7 @@ from typing import Any
 
 import httpx
 import orjson
+from common import check, free_port, log
 
 OWNER, REPO = "acme", "api"
 SCOPE = f"{OWNER}/{REPO}"
@@ -79,22 +79,6 @@ options = GitHubSimOptions(
 app = build_sim_app(world, github=options)
 uvicorn.run(app, host="127.0.0.1", port=port, access_log=False, log_level="warning")
 """
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def check(condition: bool, message: str) -> None:
-    if not condition:
-        raise SystemExit(f"check failed: {message}")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def cpu_seconds(pid: int) -> float:

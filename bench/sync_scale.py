@@ -66,7 +66,6 @@ import json
 import os
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -80,6 +79,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+from common import check, free_port, log
 
 from app.connections import service as connections
 from app.connections.schemas import ConnectionCreate
@@ -117,22 +117,6 @@ world = World.repositories("acme", names, issues, pull_requests)
 app = build_sim_app(world, github=GitHubSimOptions(rate_limit=10**9))
 uvicorn.run(app, host="127.0.0.1", port=port, access_log=False, log_level="warning")
 """
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def check(condition: bool, message: str) -> None:
-    if not condition:
-        raise SystemExit(f"check failed: {message}")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 # --- CPU accounting and quiet ---------------------------------------------------------------

@@ -77,6 +77,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+from common import check, free_port, log
 
 PAYLOAD = Path("/work/shared/fixtures/real/github/issues.opened.json")
 CONNECTION = "gh"
@@ -119,22 +120,6 @@ uvicorn.run(
     log_level="warning",
 )
 """
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def check(condition: bool, message: str) -> None:
-    if not condition:
-        raise SystemExit(f"check failed: {message}")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def signature(secret: str, body: bytes) -> str:
