@@ -218,6 +218,10 @@ LINEAR_RATE_LIMIT: Final = RateLimitPolicy(
     ResetFormat.EPOCH_MILLISECONDS,
 )
 
+# Jira Cloud: X-RateLimit-Reset is an ISO 8601 time, not a number, so the wait comes
+# from Retry-After (sent with every 429, with RateLimit-Reason saying which limit).
+JIRA_RATE_LIMIT: Final = RateLimitPolicy("X-RateLimit-Remaining", None, "X-RateLimit-Limit")
+
 # GitHub asks for at least a minute when a secondary limit gives no other hint.
 _UNHINTED_RATE_LIMIT_WAIT: Final = 60.0
 _RATE_LIMIT_WORDS: Final = re.compile(rb"rate[ _-]?limit", re.IGNORECASE)

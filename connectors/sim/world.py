@@ -26,7 +26,7 @@ import copy
 import enum
 import random
 from bisect import insort
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
@@ -347,6 +347,9 @@ class World:
         self._next_id = 3_000_000_000
         self._next_object_id = 9_000_000_000
         self._seq = 0
+        # Called with every Change as it is made (vendor simulators keep their own
+        # records of it, such as Jira's changelog).
+        self.observers: list[Callable[[Change], None]] = []
 
     # -- construction
 
@@ -723,7 +726,12 @@ class World:
 
     def _change(self, kind: ChangeKind, issue: Issue, actor: str, **extra: Any) -> Change:
         self._seq += 1
-        return Change(self._seq, self.clock, kind, copy.copy(issue), actor, **extra)
+        return self._observed(Change(self._seq, self.clock, kind, copy.copy(issue), actor, **extra))
+
+    def _observed(self, change: Change) -> Change:
+        for observe in self.observers:
+            observe(change)
+        return change
 
     def _default_actor(self, repo: Repo) -> str:
         return self._rng.choice(self.teams[repo.team].members)
@@ -929,7 +937,8 @@ class World:
         self._insert(target, moved)
         self._seq += 1
         old = Change(self._seq, now, "transferred", copy.copy(issue), who, counterpart=moved)
-        return [old, self._change("created", moved, who, counterpart=copy.copy(issue))]
+        new = self._change("created", moved, who, counterpart=copy.copy(issue))
+        return [self._observed(old), new]
 
     def advance(self, changes: int) -> list[Change]:
         """Churn: move the clock forward and make `changes` random edits.
