@@ -30,7 +30,8 @@ EDT = timezone(timedelta(hours=-4))
 
 
 def issues_in(payload: dict[str, Any]) -> list[dict[str, Any]]:
-    return payload["issues"] if "issues" in payload else [payload]
+    issues: list[dict[str, Any]] = payload.get("issues", [payload])
+    return issues
 
 
 def deliver(name: str, config: ConnectionConfig = CONFIG) -> WebhookResult:
@@ -137,7 +138,8 @@ def test_assigned_webhook_history_is_a_list_of_names() -> None:
 
 def test_deleted_webhook_is_a_tombstone_keyed_on_the_id() -> None:
     result = deliver("issue_deleted.json")
-    assert result.batch is not None and not result.batch.items
+    assert result.batch is not None
+    assert not result.batch.items
     [gone] = result.batch.deletions
     assert (gone.external_id, gone.key, gone.deleted_at) == ("10303", "IDT-19", RECEIVED)
 
