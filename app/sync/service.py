@@ -307,6 +307,7 @@ def _joined(first: Batch, then: Batch) -> Batch:
         items=first.items + then.items,
         links=first.links + then.links,
         deletions=first.deletions + then.deletions,
+        history=first.history + then.history,
         cursor=then.cursor or first.cursor,
     )
 

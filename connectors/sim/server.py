@@ -21,9 +21,10 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
 from connectors.github.sim import GitHubSim, GitHubSimOptions, GitHubWebhookEmitter, iso
+from connectors.jira.sim import JiraSim, JiraSimOptions
 from connectors.sim.world import Change, World
 
-PREFIXES: dict[str, str] = {"github": "/github"}
+PREFIXES: dict[str, str] = {"github": "/github", "jira": "/jira"}
 """Where each vendor's API lives under the simulator's root (later: gitlab /gitlab/api/v4, ...)."""
 
 MAX_ADVANCE = 10_000
@@ -40,13 +41,16 @@ def build_sim_app(
     *,
     github: GitHubSimOptions | None = None,
     github_webhooks: Sequence[GitHubWebhookEmitter] = (),
+    jira: JiraSimOptions | None = None,
 ) -> Starlette:
     """The simulators of every vendor over `world`, and the /_sim control endpoints.
 
     `github_webhooks` receive a signed delivery for each change `/_sim/advance` makes.
-    The GitHubSim is `app.state.github`, the world `app.state.world`.
+    The GitHubSim is `app.state.github`, the JiraSim `app.state.jira`, the world
+    `app.state.world`.
     """
     github_sim = GitHubSim(world, github)
+    jira_sim = JiraSim(world, jira)
 
     async def advance(request: Request) -> JSONResponse:
         raw = request.query_params.get("changes", "10")
@@ -64,17 +68,25 @@ def build_sim_app(
         )
 
     async def stats(request: Request) -> JSONResponse:
-        return JSONResponse({"clock": iso(world.clock), "github": github_sim.stats.as_json()})
+        return JSONResponse(
+            {
+                "clock": iso(world.clock),
+                "github": github_sim.stats.as_json(),
+                "jira": jira_sim.stats.as_json(),
+            }
+        )
 
     app = Starlette(
         routes=[
             Route("/_sim/advance", advance, methods=["POST"]),
             Route("/_sim/stats", stats, methods=["GET"]),
             Mount(PREFIXES["github"], app=github_sim.app),
+            Mount(PREFIXES["jira"], app=jira_sim.app),
         ]
     )
     app.state.world = world
     app.state.github = github_sim
+    app.state.jira = jira_sim
     return app
 
 
