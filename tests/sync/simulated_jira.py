@@ -22,7 +22,7 @@ from connectors.sim.world import World
 from tests.sync.simulated import VAULT, FakeTime
 
 SIM_ROOT = "http://sim.test/jira"
-TOKEN = "admin@acme.example:api-token"  # noqa: S105 - a test value
+TOKEN = "admin@acme.example:api-token"
 
 
 @dataclass
