@@ -255,7 +255,7 @@ class JiraSim:
             start = _token_start(query.get("nextPageToken"), keys)
         except jql.JqlError as error:
             return _error(400, str(error))
-        fields = _field_list(query.get("fields"))
+        fields = _field_list(query.get("fields")) or ["id"]  # Jira's default: ids only
         expand = str(query.get("expand") or "")
         size = self._page_size(_int(query.get("maxResults"), DEFAULT_MAX_RESULTS), fields, expand)
         page = entries[start : start + size]
@@ -434,12 +434,14 @@ class JiraSim:
                 },
             },
             "issuetype": {
+                "self": f"{self.options.site_url}/rest/api/3/issuetype/{type_id}",
                 "id": type_id,
                 "name": entry.issue_type,
                 "subtask": False,
                 "hierarchyLevel": level,
             },
             "project": {
+                "self": f"{self.options.site_url}/rest/api/3/project/{entry.project}",
                 "id": str(10_000 + sorted(self.projects.keys()).index(entry.project)),
                 "key": entry.project,
                 "name": entry.project.title(),
