@@ -21,11 +21,14 @@ from app.schema import upgrade_to_head
 from app.sync.schemas import SyncRunRead
 from app.sync.service import run_sync
 from connectors.github.sim import GitHubSimOptions
+from connectors.jira.render import JiraProjects
 from connectors.sim.server import build_sim_app, vendor_base_urls
 from connectors.sim.world import Size, World
 
 # The simulator takes any token; sending one earns the larger rate-limit budget.
 DEMO_TOKEN = "demo-token"  # noqa: S105 (not a secret)
+# Jira Cloud takes EMAIL:API_TOKEN (Basic auth); the simulator takes any.
+DEMO_JIRA_TOKEN = "demo@acme.example:demo-token"  # noqa: S105 (not a secret)
 
 
 @dataclass(frozen=True)
@@ -42,14 +45,15 @@ async def run_demo(settings: Settings, options: DemoOptions) -> None:
     sim = _server(build_sim_app(world, github=GitHubSimOptions()), options.host, options.sim_port)
     tasks = [asyncio.create_task(sim.serve())]
     await _until_started(sim)
-    github = vendor_base_urls(f"http://{options.host}:{options.sim_port}")["github"]
-    runs = await _connect_and_sync(settings, world, github)
+    urls = vendor_base_urls(f"http://{options.host}:{options.sim_port}")
+    github = urls["github"]
+    runs = await _connect_and_sync(settings, world, github, jira=urls["jira"])
     # The service starts once the first syncs are done, so its scheduler finds
     # them done instead of racing them.
     api = _server(create_app(settings), options.host, options.port)
     tasks.append(asyncio.create_task(api.serve()))
     await _until_started(api)
-    _report(options, github, runs)
+    _report(options, github, runs, jira=urls["jira"])
     # Either server stopping (Ctrl-C reaches one of them) stops the other.
     await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     sim.should_exit = api.should_exit = True
@@ -68,8 +72,11 @@ async def _until_started(*servers: uvicorn.Server) -> None:
         await asyncio.sleep(0.05)
 
 
-async def _connect_and_sync(settings: Settings, world: World, base_url: str) -> list[SyncRunRead]:
-    """One GitHub connection per team, over that team's repositories; then a sync of each."""
+async def _connect_and_sync(
+    settings: Settings, world: World, base_url: str, *, jira: str | None = None
+) -> list[SyncRunRead]:
+    """One GitHub connection per team, over that team's repositories, and one Jira
+    connection over every simulated Jira project; then a sync of each."""
     database = Database(settings.database_url)
     vault = load_vault(settings)
     scopes: dict[str, list[str]] = defaultdict(list)
@@ -80,6 +87,8 @@ async def _connect_and_sync(settings: Settings, world: World, base_url: str) -> 
         names = [
             await _ensure(database, vault, team, repos, base_url) for team, repos in scopes.items()
         ]
+        if jira is not None:
+            names.append(await _ensure_jira(database, vault, world, jira))
         return [await run_sync(database, vault, name) for name in names]
     finally:
         await database.dispose()
@@ -102,10 +111,31 @@ async def _ensure(
     return name
 
 
-def _report(options: DemoOptions, github: str, runs: list[SyncRunRead]) -> None:
+async def _ensure_jira(
+    database: Database, vault: CredentialVault, world: World, base_url: str
+) -> str:
+    """The demo's Jira connection: every team's project and the Product Discovery one."""
+    name = "demo-jira"
+    async with database.job_session() as session:
+        try:
+            await connections.update(session, vault, name, ConnectionUpdate(base_url=base_url))
+        except NotFound:
+            data = ConnectionCreate(
+                name=name, kind="jira", base_url=base_url, scopes=JiraProjects(world).keys(),
+                token=DEMO_JIRA_TOKEN,
+            )  # fmt: skip
+            await connections.create(session, vault, data)
+    return name
+
+
+def _report(
+    options: DemoOptions, github: str, runs: list[SyncRunRead], *, jira: str | None = None
+) -> None:
     created, updated = sum(run.created for run in runs), sum(run.updated for run in runs)
     service = f"http://{options.host}:{options.port}"
     print(f"simulated GitHub: {github}")
+    if jira is not None:
+        print(f"simulated Jira: {jira}")
     print(f"synced {len(runs)} connections: {created} items created, {updated} updated")
     for run in runs:
         if run.status == "failed":

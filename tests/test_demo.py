@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 
+from connectors.jira.render import JiraProjects
 from connectors.sim.world import World
 
 
@@ -48,11 +49,14 @@ def _check_demo(demo: subprocess.Popen[str], port: int) -> None:
             break
     output = "".join(lines)
     assert f"http://127.0.0.1:{port}" in output, output
-    items = httpx.get(f"http://127.0.0.1:{port}/api/v1/items", params={"limit": 500}).json()
-    expected = {
-        f"{i.repo}#{i.number}"
-        for i in World.generate(1, "small").all_issues()
-        if not i.is_pull_request
-    }
+    url = f"http://127.0.0.1:{port}/api/v1/items"
+    items = httpx.get(url, params={"limit": 500, "source": "github"}).json()
+    world = World.generate(1, "small")
+    expected = {f"{i.repo}#{i.number}" for i in world.all_issues() if not i.is_pull_request}
     assert {item["key"] for item in items["items"]} == expected
     assert items["next_cursor"] is None
+    jira = httpx.get(url, params={"limit": 500, "source": "jira"}).json()
+    projects = JiraProjects(world)
+    ideas = {f"IDEA-{key.split('-')[1]}" for key in world.roadmap}
+    issues = {projects.issue_key(i) for i in world.all_issues() if not i.is_pull_request}
+    assert {item["key"] for item in jira["items"]} == issues | ideas
