@@ -134,6 +134,20 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _settings(pairs: list[str]) -> dict[str, Any]:
+    """`KEY=VALUE` options; a VALUE that parses as JSON is taken as JSON (lists, maps)."""
+    settings: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise typer.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="--setting")
+        try:
+            settings[key] = json.loads(value)
+        except ValueError:
+            settings[key] = value
+    return settings
+
+
 @connections_cli.command("add")
 def connections_add(
     name: Annotated[str, typer.Argument(help="Unique slug: a-z, 0-9 and -, at most 64.")],
@@ -146,6 +160,10 @@ def connections_add(
         str | None, typer.Option(help="Secret webhooks are signed with.")
     ] = None,
     interval: Annotated[int, typer.Option(help="Seconds between scheduled syncs.")] = 300,
+    setting: Annotated[
+        list[str] | None,
+        typer.Option(help="KEY=VALUE option of the kind (VALUE as JSON if it parses); repeatable."),
+    ] = None,
 ) -> None:
     """Add a connection and print it as JSON (never its secrets)."""
     if token == FROM_STDIN:
@@ -153,7 +171,7 @@ def connections_add(
     fields: dict[str, Any] = {
         "name": name, "kind": kind, "base_url": base_url, "token": token,
         "scopes": scope or [], "team": team, "webhook_secret": webhook_secret,
-        "interval": interval,
+        "interval": interval, "settings": _settings(setting or []),
     }  # fmt: skip
     data = ConnectionCreate.model_validate(fields)
 

@@ -38,6 +38,8 @@ class ConnectionFields(BaseModel):
     webhook_secret: SecretStr | None = None
     interval: int = Field(default=300, ge=MIN_INTERVAL, le=MAX_INTERVAL, description="seconds")
     enabled: bool = True
+    # Options of the connection's kind, read by its connector (jira: see the README).
+    settings: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("base_url")
     @classmethod
@@ -86,6 +88,7 @@ class ConnectionUpdate(BaseModel):
     webhook_secret: SecretStr | None = None
     interval: int | None = Field(default=None, ge=MIN_INTERVAL, le=MAX_INTERVAL)
     enabled: bool | None = None
+    settings: dict[str, Any] | None = None  # replaces them all
 
     @field_validator("base_url")
     @classmethod
@@ -96,7 +99,7 @@ class ConnectionUpdate(BaseModel):
 
     @model_validator(mode="after")
     def _no_null_for_required(self) -> ConnectionUpdate:
-        for name in ("scopes", "interval", "enabled"):
+        for name in ("scopes", "interval", "enabled", "settings"):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
         return self
@@ -127,6 +130,7 @@ class ConnectionRead(BaseModel):
     enabled: bool
     has_token: bool
     has_webhook_secret: bool
+    settings: dict[str, Any] = Field(default_factory=dict)
     created_at: datetime
     updated_at: datetime
     status: ConnectionStatus | None = None

@@ -35,6 +35,7 @@ def to_read(connection: Connection, secrets: dict[str, str]) -> ConnectionRead:
         enabled=connection.enabled,
         has_token="token" in secrets,
         has_webhook_secret="webhook_secret" in secrets,
+        settings=dict(connection.settings or {}),
         created_at=connection.created_at,
         updated_at=connection.updated_at,
     )
@@ -69,7 +70,7 @@ async def create(
         interval_seconds=data.interval,
         enabled=data.enabled,
         secrets=_seal(vault, secrets),
-        settings={},
+        settings=dict(data.settings),
     )
     await repository.add(connection)
     return await _with_status(session, connection, to_read(connection, secrets))

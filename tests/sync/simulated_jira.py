@@ -55,8 +55,11 @@ class SimulatedJira:
         return issues | ideas
 
 
-async def add_jira(database: Database, name: str, scopes: list[str]) -> None:
-    data = ConnectionCreate(name=name, kind="jira", base_url=SIM_ROOT, scopes=scopes, token=TOKEN)  # type: ignore[arg-type]
+async def add_jira(
+    database: Database, name: str, scopes: list[str], settings: dict[str, Any] | None = None
+) -> None:
+    fields = {"name": name, "kind": "jira", "base_url": SIM_ROOT, "scopes": scopes}
+    data = ConnectionCreate.model_validate(fields | {"token": TOKEN, "settings": settings or {}})
     async with database.job_session() as session:
         await connections.create(session, VAULT, data)
 

@@ -152,3 +152,34 @@ async def test_a_429_storm_ends_in_the_state_of_a_clean_run(database: Database) 
     assert sorted(await vendor_events(database, "storm"), key=repr) == sorted(
         await vendor_events(database, "clean"), key=repr
     )
+
+
+async def test_settings_map_teams_and_name_fields_and_cancelled_resolutions(
+    database: Database,
+) -> None:
+    jira = SimulatedJira.of(world())
+    settings = {
+        "teams": {"PAY": "payments"},
+        "story_points_field": "customfield_10999",  # not the site's: no estimates read
+        "cancelled_resolutions": ["Done"],
+    }
+    await add_jira(database, "configured", ["PAY"], settings)
+    run = await run_sync(database, VAULT, "configured", http=jira.http)
+    assert (run.status, run.error) == ("succeeded", None)
+    stored = await items_of(database, "configured")
+    pay = {str(i.id): i for i in jira.world.all_issues() if not i.is_pull_request
+           and jira.world.repo(i.repo).team == "payments"}  # fmt: skip
+    assert set(stored) == set(pay)
+    assert {item.team for item in stored.values()} == {"payments"}
+    assert {item.estimate for item in stored.values()} == {None}
+    closed = {key for key, issue in pay.items() if issue.state == "closed"}
+    assert {k for k, item in stored.items() if item.status_category == "cancelled"} == closed
+
+
+async def test_invalid_settings_fail_the_sync_as_a_config_error(database: Database) -> None:
+    jira = SimulatedJira.of(world())
+    await add_jira(database, "typo", ["PAY"], {"story_point_field": "customfield_1"})
+    run = await run_sync(database, VAULT, "typo", http=jira.http)
+    assert (run.status, run.failure_type) == ("failed", "config")
+    assert run.error is not None
+    assert "story_point_field" in run.error
