@@ -123,10 +123,11 @@ class JiraConnector(Connector):
         links: list[Link] = []
         history: list[FieldChange] = []
         for raw in raws:
-            item = issue_to_item(raw, mapping).model_copy(update={"scope": scope})
+            issue = Issue.of(raw)
+            item = issue_to_item(raw, mapping, issue).model_copy(update={"scope": scope})
             items.append(item)
-            links += issue_links(raw)
-            histories = await self._histories(Issue.of(raw))
+            links += issue_links(issue)
+            histories = await self._histories(issue)
             history += history_changes(item.external_id, histories, mapping)
         return Batch(items=tuple(items), links=tuple(links), history=tuple(history))
 

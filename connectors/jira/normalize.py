@@ -72,9 +72,12 @@ class JiraMapping:
     team: str | None = None  # the connection's team, when no project is mapped
 
 
-def issue_to_item(raw: dict[str, Any], mapping: JiraMapping) -> WorkItem:
-    """One Jira issue (search result, single GET or webhook `issue`) as a WorkItem."""
-    issue = Issue.of(raw)
+def issue_to_item(
+    raw: dict[str, Any], mapping: JiraMapping, issue: Issue | None = None
+) -> WorkItem:
+    """One Jira issue (search result, single GET or webhook `issue`) as a WorkItem;
+    `issue` is `raw` already parsed, when the caller has it."""
+    issue = issue or Issue.of(raw)
     fields = issue.fields
     project = fields.project.key if fields.project else issue.key.rsplit("-", 1)[0]
     updated = fields.updated or fields.created or datetime.fromtimestamp(0, UTC)
@@ -131,13 +134,12 @@ def _due(fields: Fields, mapping: JiraMapping, item_kind: ItemKind) -> date | No
     return due
 
 
-def issue_links(raw: dict[str, Any]) -> tuple[Link, ...]:
+def issue_links(issue: Issue) -> tuple[Link, ...]:
     """The links an issue states, each from its outward end to its inward end.
 
     Delivery links of Jira Product Discovery become `implements` links from the
     delivery issue to the idea; other link types keep their outward verb.
     """
-    issue = Issue.of(raw)
     return tuple(_link(issue.id, link) for link in issue.fields.issuelinks if _other(link))
 
 
@@ -170,7 +172,7 @@ def history_changes(
     changes: list[FieldChange] = []
     for history in histories:
         seen: set[str] = set()
-        for item in history.change_items():
+        for item in history.items:
             ours = history_field(item, mapping)
             if ours is None or ours in seen:
                 continue

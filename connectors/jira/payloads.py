@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Payload(BaseModel):
@@ -114,29 +114,21 @@ class Fields(Payload):
 
 
 class ChangeItem(Payload):
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
     field: str
     fieldtype: str | None = None
     fieldId: str | None = None
-    from_: str | None = None
+    from_: str | None = Field(default=None, alias="from")  # `from` is a Python keyword
     fromString: str | None = None
     to: str | None = None
     toString: str | None = None
-
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
-
-    @classmethod
-    def of(cls, raw: dict[str, Any]) -> ChangeItem:
-        # `from` is a Python keyword: read it under another name.
-        return cls.model_validate({**raw, "from_": raw.get("from")})
 
 
 class History(Payload):
     id: str
     created: datetime
-    items: list[dict[str, Any]] = []
-
-    def change_items(self) -> list[ChangeItem]:
-        return [ChangeItem.of(item) for item in self.items]
+    items: list[ChangeItem] = []
 
 
 class EmbeddedChangelog(Payload):
@@ -163,17 +155,17 @@ class ChangelogPage(Payload):
 
 
 class Issue(Payload):
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
     id: str
     key: str
-    self_: str | None = None
+    self_: str | None = Field(default=None, alias="self")
     fields: Fields = Fields()
     changelog: EmbeddedChangelog | None = None
 
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
-
     @classmethod
     def of(cls, raw: dict[str, Any]) -> Issue:
-        return cls.model_validate({**raw, "self_": raw.get("self")})
+        return cls.model_validate(raw)
 
 
 class SearchPage(Payload):

@@ -366,8 +366,11 @@ class JiraSim:
             "key": entry.key,
         }
         wanted = None if fields is None or any(f in ALL_FIELDS for f in fields) else set(fields)
-        every = self._fields_of(entry)
-        doc["fields"] = {k: v for k, v in every.items() if wanted is None or k in wanted}
+        if wanted is not None and wanted <= {"id", "key"}:
+            doc["fields"] = {}  # an id listing: nothing to render
+        else:
+            every = self._fields_of(entry)
+            doc["fields"] = {k: v for k, v in every.items() if wanted is None or k in wanted}
         if changelog:
             doc["changelog"] = self._embedded_changelog(entry)
         return doc

@@ -77,13 +77,15 @@ def _issue_batch(config: ConnectionConfig, delivery: WebhookEvent, project: str 
     history: tuple[FieldChange, ...] = ()
     if delivery.changelog and delivery.changelog.get("id") and delivery.changelog.get("items"):
         # The change is what moved the issue's `updated`: that is when it happened.
-        entry = History(
-            id=str(delivery.changelog["id"]),
-            created=item.updated_at,
-            items=delivery.changelog["items"],
+        entry = History.model_validate(
+            {
+                "id": str(delivery.changelog["id"]),
+                "created": item.updated_at,
+                "items": delivery.changelog["items"],
+            }
         )
         history = tuple(history_changes(item.external_id, [entry], mapping))
-    return Batch(items=(item,), links=issue_links(delivery.issue), history=history)
+    return Batch(items=(item,), links=issue_links(Issue.of(delivery.issue)), history=history)
 
 
 def _sent_at(delivery: WebhookEvent) -> datetime | None:

@@ -162,7 +162,7 @@ def test_adf_description_and_issue_links() -> None:
     raw = load("jira", "rest.issue.get.json")
     item = issue_to_item(raw, MAPPING)
     assert (item.key, item.description, item.project) == ("ED-1", "Main order flow broken", "EX")
-    assert issue_links(raw) == (
+    assert issue_links(Issue.of(raw)) == (
         Link(
             source_external_id="10002",
             target_external_id="10004L",
@@ -208,7 +208,7 @@ def test_product_discovery_idea_is_a_roadmap_item_implemented_by_its_delivery() 
         date(2026, 3, 31),
         "in_progress",
     )
-    assert issue_links(idea) == (
+    assert issue_links(Issue.of(idea)) == (
         Link(
             source_external_id="3001",
             target_external_id="900001",
