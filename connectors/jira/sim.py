@@ -337,6 +337,19 @@ class JiraSim:
         issue = self.world.repo(located[0]).issues.get(located[1])
         return None if issue is None or issue.is_pull_request else self._entry_of(issue)
 
+    def entry_of(self, issue: Issue) -> Entry:
+        """The Jira issue of a World issue (or of its snapshot in a Change)."""
+        return self._entry_of(issue)
+
+    def user_json(self, login: str) -> Json:
+        return self._user(login)
+
+    def history_json(self, issue: Issue, history_id: int) -> Json | None:
+        """One history of an issue's changelog as Jira renders it, if it has that one."""
+        entry = self._entry_of(issue)
+        found = next((h for h in self.changelog.histories(issue) if h.id == history_id), None)
+        return None if found is None else self._history(entry, found)
+
     def _entry_of(self, issue: Issue) -> Entry:
         team = self.world.repo(issue.repo).team
         type_name = WORLD_TYPES.get(issue.issue_type or "Task", "Task")

@@ -12,7 +12,8 @@ in `PREFIXES`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 import httpx
 from starlette.applications import Starlette
@@ -21,6 +22,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
 from connectors.github.sim import GitHubSim, GitHubSimOptions, GitHubWebhookEmitter, iso
+from connectors.jira.hooks import JiraWebhookEmitter
 from connectors.jira.sim import JiraSim, JiraSimOptions
 from connectors.sim.world import Change, World
 
@@ -42,15 +44,19 @@ def build_sim_app(
     github: GitHubSimOptions | None = None,
     github_webhooks: Sequence[GitHubWebhookEmitter] = (),
     jira: JiraSimOptions | None = None,
+    jira_webhooks: Sequence[JiraWebhookEmitter] = (),
 ) -> Starlette:
     """The simulators of every vendor over `world`, and the /_sim control endpoints.
 
-    `github_webhooks` receive a signed delivery for each change `/_sim/advance` makes.
+    `github_webhooks` and `jira_webhooks` receive a signed delivery for each change
+    `/_sim/advance` makes (each in its vendor's format).
     The GitHubSim is `app.state.github`, the JiraSim `app.state.jira`, the world
     `app.state.world`.
     """
     github_sim = GitHubSim(world, github)
     jira_sim = JiraSim(world, jira)
+    for hook in jira_webhooks:
+        hook.sim = jira_sim
 
     async def advance(request: Request) -> JSONResponse:
         raw = request.query_params.get("changes", "10")
@@ -58,7 +64,7 @@ def build_sim_app(
             detail = f"changes must be an integer in 1..{MAX_ADVANCE}"
             return JSONResponse({"detail": detail}, status_code=422)
         changes = world.advance(int(raw))
-        failures = await _deliver(world, changes, github_webhooks)
+        failures = await _deliver(world, changes, [*github_webhooks, *jira_webhooks])
         return JSONResponse(
             {
                 "clock": iso(world.clock),
@@ -90,8 +96,14 @@ def build_sim_app(
     return app
 
 
+class WebhookEmitter(Protocol):
+    target_url: str
+
+    async def send(self, world: World, changes: Iterable[Change]) -> list[httpx.Response]: ...
+
+
 async def _deliver(
-    world: World, changes: Sequence[Change], emitters: Sequence[GitHubWebhookEmitter]
+    world: World, changes: Sequence[Change], emitters: Sequence[WebhookEmitter]
 ) -> list[str]:
     """Send the changes to every emitter; a dead receiver is reported, not fatal to churn."""
     failures: list[str] = []

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
+from connectors.base.contract import ConnectionConfig
+from connectors.jira.connector import JiraConnector
+from connectors.jira.hooks import JiraWebhookEmitter
 from connectors.jira.render import JiraProjects
 from connectors.jira.sim import JiraSim, JiraSimOptions
+from connectors.sim.server import build_sim_app
 from connectors.sim.world import World
 from tests.real_fixtures import load
 
@@ -229,3 +240,49 @@ async def test_myself_and_field_list_name_the_zone_and_custom_fields() -> None:
     assert names["Story point estimate"] == "customfield_10016"
     assert names["Sprint"] == "customfield_10020"
     assert names["Target date"] == "customfield_10402"
+
+
+async def test_webhook_emitter_sends_signed_deliveries_the_connector_parses() -> None:
+    received: list[tuple[dict[str, str], bytes]] = []
+
+    async def hook(request: Request) -> Response:
+        received.append((dict(request.headers), await request.body()))
+        return Response(status_code=202)
+
+    receiver = Starlette(routes=[Route("/hook", hook, methods=["POST"])])
+    world = small()
+    config = ConnectionConfig(
+        name="jira", kind="jira", base_url="https://acme.atlassian.net",
+        webhook_secret=SecretStr("s3cret"),
+    )  # fmt: skip
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=receiver)) as http:
+        emitter = JiraWebhookEmitter("http://receiver.test/hook", "s3cret", client=http)
+        app = build_sim_app(world, jira_webhooks=[emitter])
+        sim = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sim.test")
+        async with sim:
+            advanced = (await sim.post("/_sim/advance?changes=40")).json()
+    assert advanced["webhook_failures"] == []
+    jira_changes = [c for c in advanced["changes"] if not _is_pull_request(world, c)]
+    assert len(received) == len(jira_changes)
+    events = []
+    for headers, body in received:
+        JiraConnector.verify_webhook(config, headers, body)
+        result = JiraConnector.parse_webhook(config, headers, json.loads(body), datetime.now(UTC))
+        assert result.batch is not None, result.ignored_because
+        events.append(result.event)
+        if result.event == "jira:issue_deleted":
+            assert result.batch.deletions
+        else:
+            assert result.batch.items
+    assert "jira:issue_updated" in events
+    assert len({h["x-atlassian-webhook-identifier"] for h, _ in received}) == len(received)
+    histories = [json.loads(b).get("changelog") for _, b in received]
+    assert any(h and h["items"] for h in histories)
+
+
+def _is_pull_request(world: World, change: dict[str, Any]) -> bool:
+    repo = world.repo(change["repo"])
+    issue = repo.issues.get(change["number"])
+    if issue is not None:
+        return issue.is_pull_request
+    return False  # deleted or transferred away: only issues are
