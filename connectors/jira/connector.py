@@ -132,22 +132,31 @@ class JiraConnector(Connector):
         return Batch(items=tuple(items), links=tuple(links), history=tuple(history))
 
     async def _histories(self, issue: Issue) -> list[History]:
-        """The whole changelog: the embedded part, after the pages Jira left out of it."""
+        """The whole changelog. A search embeds only part of a long one (its latest
+        histories, as far as Jira says; its first ones would do too): the rest is read
+        from the changelog endpoint, before and after the embedded part."""
         embedded = issue.changelog
         if embedded is None:
             return []
         if embedded.complete and embedded.startAt == 0:
             return list(embedded.histories)
-        earlier: list[History] = []
-        while len(earlier) < embedded.startAt:
-            params = {"startAt": len(earlier), "maxResults": CHANGELOG_PAGE_SIZE}
-            url = f"/rest/api/3/issue/{issue.id}/changelog"
+        end = embedded.startAt + len(embedded.histories)
+        before = await self._changelog(issue.id, 0, embedded.startAt)
+        after = await self._changelog(issue.id, end, embedded.total or end)
+        return before + list(embedded.histories) + after
+
+    async def _changelog(self, issue_id: str, start: int, end: int) -> list[History]:
+        """Histories start..end-1 of an issue, page by page."""
+        found: list[History] = []
+        url = f"/rest/api/3/issue/{issue_id}/changelog"
+        while start + len(found) < end:
+            params = {"startAt": start + len(found), "maxResults": CHANGELOG_PAGE_SIZE}
             data, _ = await self.client.request_json("GET", url, params=params)
-            page = ChangelogPage.model_validate(data)
-            if not page.values:
+            page = ChangelogPage.model_validate(data).values
+            if not page:
                 break
-            earlier += page.values
-        return earlier[: embedded.startAt] + list(embedded.histories)
+            found += page
+        return found[: end - start]
 
     async def _listing(self, scope: str) -> frozenset[str]:
         body = {

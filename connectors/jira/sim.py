@@ -27,13 +27,14 @@ past the walk (this simulator's choice; Jira does not document its tokens).
 from __future__ import annotations
 
 import base64
+import functools
 import random
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -88,6 +89,8 @@ class JiraSimOptions(BaseModel):
     max_results: int = Field(default=100, ge=1)  # with a list of fields
     max_results_heavy: int = Field(default=50, ge=1)  # expand=changelog, or *all / *navigable
     embedded_histories: int = Field(default=100, ge=1)  # changelog histories in a search result
+    # Which of a longer changelog a search result embeds: Jira's choice is not documented.
+    embedded_part: Literal["latest", "oldest"] = "latest"
     changelog_page: int = Field(default=100, ge=1)  # cap of /issue/{key}/changelog pages
     throttle_rate: float = Field(default=0.0, ge=0.0, le=1.0)  # share of requests answered 429
     retry_after: int = Field(default=2, ge=0)  # seconds, on those 429s
@@ -311,8 +314,7 @@ class JiraSim:
         if name == "issuetype":
             return entry.issue_type.lower() in {v.lower() for v in values}
         moment = entry.updated if name == "updated" else entry.created
-        bound = jql.parse_date(values[0], self.options.time_zone)
-        return _compare(moment, condition.op, bound)
+        return _compare(moment, condition.op, _bound(values[0], self.options.time_zone))
 
     # -- the issues
 
@@ -530,9 +532,11 @@ class JiraSim:
 
     def _embedded_changelog(self, entry: Entry) -> Json:
         histories = self._histories(entry)
-        kept = histories[-self.options.embedded_histories :]
+        cap = self.options.embedded_histories
+        oldest = self.options.embedded_part == "oldest"
+        kept = histories[:cap] if oldest else histories[-cap:]
         return {
-            "startAt": len(histories) - len(kept),
+            "startAt": 0 if oldest else len(histories) - len(kept),
             "maxResults": len(kept),
             "total": len(histories),
             "histories": [self._history(entry, h) for h in kept],
@@ -733,6 +737,11 @@ def _sort_value(entry: Entry, name: str) -> Any:
 
 def _first(pair: tuple[tuple[Any, ...], Entry]) -> tuple[Any, ...]:
     return pair[0]
+
+
+@functools.lru_cache(maxsize=256)
+def _bound(value: str, zone: str) -> datetime:
+    return jql.parse_date(value, zone)
 
 
 def _compare(moment: datetime, op: str, bound: datetime) -> bool:

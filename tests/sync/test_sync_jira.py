@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from app.db import Database
 from app.sync.service import run_sync
 from connectors.jira.render import idea_id, points_of
@@ -70,10 +72,11 @@ async def test_ideas_link_to_the_epics_that_deliver_them(database: Database) -> 
     assert {link for link in links if link[2] == "implements"} == expected
 
 
+@pytest.mark.parametrize("part", ["latest", "oldest"])
 async def test_changelog_history_is_stored_even_when_search_truncates_it(
-    database: Database,
+    database: Database, part: str
 ) -> None:
-    jira = SimulatedJira.of(world(), embedded_histories=2)
+    jira = SimulatedJira.of(world(), embedded_histories=2, embedded_part=part)
     await synced(database, jira)
     assert jira.sim.stats.count("changelog") > 0
     expected = sorted(
