@@ -937,8 +937,10 @@ class World:
         self._insert(target, moved)
         self._seq += 1
         old = Change(self._seq, now, "transferred", copy.copy(issue), who, counterpart=moved)
-        new = self._change("created", moved, who, counterpart=copy.copy(issue))
-        return [self._observed(old), new]
+        return [
+            self._observed(old),
+            self._change("created", moved, who, counterpart=copy.copy(issue)),
+        ]
 
     def advance(self, changes: int) -> list[Change]:
         """Churn: move the clock forward and make `changes` random edits.
