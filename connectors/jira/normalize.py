@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from connectors.base.records import (
     FieldChange,
@@ -98,7 +98,7 @@ def issue_to_item(
         labels=tuple(fields.labels) + tuple(c.name for c in fields.components),
         estimate=number(fields.custom(mapping.story_points_field)),
         priority=fields.priority.name if fields.priority else None,
-        start_date=date_of(fields.custom(mapping.start_date_field)),
+        start_date=date_of(fields.custom(mapping.start_date_field), part="start"),
         due_date=_due(fields, mapping, item_kind),
         parent_external_id=fields.parent.id if fields.parent else None,
         sprint=sprint_name(fields.custom(mapping.sprint_field)),
@@ -250,16 +250,16 @@ def number(value: Any) -> float | None:
         return None
 
 
-def date_of(value: Any) -> date | None:
+def date_of(value: Any, *, part: Literal["start", "end"] = "end") -> date | None:
     """A date from `YYYY-MM-DD...`, or from a Product Discovery interval
-    (`{"start": ..., "end": ...}`, as an object or a JSON string: its end)."""
+    (`{"start": ..., "end": ...}`, as an object or a JSON string: its `part`)."""
     if isinstance(value, str) and value.lstrip().startswith("{"):
         try:
             value = json.loads(value)
         except ValueError:
             return None
     if isinstance(value, dict):
-        value = value.get("end") or value.get("start")
+        value = value.get(part) or value.get("start" if part == "end" else "end")
     if not isinstance(value, str) or len(value) < 10:
         return None
     try:

@@ -221,6 +221,7 @@ def test_product_discovery_idea_is_a_roadmap_item_implemented_by_its_delivery() 
 def test_values() -> None:
     assert date_of("2026-01-30") == date(2026, 1, 30)
     assert date_of({"start": "2026-01-01", "end": "2026-02-01"}) == date(2026, 2, 1)
+    assert date_of('{"start":"2026-01-01","end":"2026-02-01"}', part="start") == date(2026, 1, 1)
     assert date_of("not a date") is None
     sprints = [
         {"name": "S1", "state": "closed"},
