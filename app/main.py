@@ -17,11 +17,15 @@ from app.db import Database
 from app.deps import require_token
 from app.errors import BridgeError
 from app.items.endpoints import router as items_router
+from app.links.endpoints import router as links_router
+from app.process import tune_gc
 from app.schema import upgrade_to_head
 from app.sync.endpoints import router as sync_router
 from app.sync.service import HttpOptions
 from app.webhooks.endpoints import receiver as webhook_receiver
 from app.webhooks.endpoints import router as deliveries_router
+from app.webhooks.targets import WebhookTargets
+from app.webhooks.writer import DeliveryWriter
 from app.worker import background_work
 
 log = logging.getLogger(__name__)
@@ -40,10 +44,13 @@ def create_app(
         database = Database(settings.database_url)
         app.state.database = database
         app.state.vault = load_vault(settings)
+        app.state.webhook_targets = WebhookTargets(database, app.state.vault)
+        app.state.delivery_writer = DeliveryWriter(database)
         if migrate:
             await upgrade_to_head(database)
         async with background_work(app, settings, database):
             yield
+        await app.state.delivery_writer.drain()
         await database.dispose()
 
     app = FastAPI(title="Issuebridge", version="0.1.0", lifespan=lifespan)
@@ -52,15 +59,23 @@ def create_app(
     app.state.http = http or HttpOptions()
     app.add_exception_handler(BridgeError, _bridge_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected_error)
+    app.include_router(webhook_receiver)  # first: the busiest route is matched first
     app.include_router(health.router)
     api = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)])
     api.include_router(connections_router)
     api.include_router(items_router)
+    api.include_router(links_router)
     api.include_router(deliveries_router)
     api.include_router(sync_router)
     app.include_router(api)
-    app.include_router(webhook_receiver)
     return app
+
+
+def create_worker_app() -> FastAPI:
+    """The app of one `bridge serve --workers N` process: settings from the
+    environment; the parent migrated the database before starting the workers."""
+    tune_gc()
+    return create_app(Settings(), migrate=False)
 
 
 async def _bridge_error(_request: Request, error: BridgeError) -> JSONResponse:
