@@ -114,15 +114,17 @@ async def _ensure(
 async def _ensure_jira(
     database: Database, vault: CredentialVault, world: World, base_url: str
 ) -> str:
-    """The demo's Jira connection: every team's project and the Product Discovery one."""
+    """The demo's Jira connection: every team's project and the Product Discovery one,
+    each project's items under the team of the GitHub connections."""
     name = "demo-jira"
+    projects = JiraProjects(world)
     async with database.job_session() as session:
         try:
             await connections.update(session, vault, name, ConnectionUpdate(base_url=base_url))
         except NotFound:
             data = ConnectionCreate(
-                name=name, kind="jira", base_url=base_url, scopes=JiraProjects(world).keys(),
-                token=DEMO_JIRA_TOKEN,
+                name=name, kind="jira", base_url=base_url, scopes=projects.keys(),
+                token=DEMO_JIRA_TOKEN, settings={"teams": projects.by_key},
             )  # fmt: skip
             await connections.create(session, vault, data)
     return name

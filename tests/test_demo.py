@@ -60,3 +60,5 @@ def _check_demo(demo: subprocess.Popen[str], port: int) -> None:
     ideas = {f"IDEA-{key.split('-')[1]}" for key in world.roadmap}
     issues = {projects.issue_key(i) for i in world.all_issues() if not i.is_pull_request}
     assert {item["key"] for item in jira["items"]} == issues | ideas
+    teams = {item["team"] for item in jira["items"] if item["project"] != "IDEA"}
+    assert teams == set(world.teams)
