@@ -123,7 +123,7 @@ async def _ensure_jira(
             await connections.update(session, vault, name, ConnectionUpdate(base_url=base_url))
         except NotFound:
             data = ConnectionCreate(
-                name=name, kind="jira", base_url=base_url, scopes=projects.keys(),
+                name=name, kind="jira", base_url=base_url, scopes=projects.project_keys(),
                 token=DEMO_JIRA_TOKEN, settings={"teams": projects.by_key},
             )  # fmt: skip
             await connections.create(session, vault, data)

@@ -35,7 +35,7 @@ def _live_keys(world: World) -> set[str]:
 KIT = ConformanceKit(
     connector=JiraConnector,
     simulator=lambda world: JiraSim(world).app,
-    scopes=lambda world: tuple(JiraProjects(world).keys()),
+    scopes=lambda world: tuple(JiraProjects(world).project_keys()),
     live_keys=_live_keys,
     sign=lambda secret, body: {"X-Hub-Signature": "sha256=" + hmac_sha256_hex(secret, body)},
     webhook_samples=_webhook_samples,

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from connectors.base.contract import ConnectionConfig, Connector, PullContext, WebhookResult
-from connectors.base.http import JIRA_RATE_LIMIT
+from connectors.base.http import JIRA_RATE_LIMIT, FailureType, VendorError
 from connectors.base.pagination import NextTokenPaginator, PageRequest, paginate
 from connectors.base.records import Batch, Cursor, FieldChange, Link, Presence, WorkItem
 from connectors.jira import webhook
@@ -115,8 +115,11 @@ class JiraConnector(Connector):
             "expand": "changelog",
         }
         first = PageRequest(url=SEARCH, json=body, method="POST")
-        async for data, _ in paginate(self.client, first, NextTokenPaginator()):
-            yield SearchPage.model_validate(data).issues
+        try:
+            async for data, _ in paginate(self.client, first, NextTokenPaginator()):
+                yield SearchPage.model_validate(data).issues
+        except VendorError as error:
+            raise _refused_jql(error, jql) from error
 
     async def _batch(self, scope: str, raws: list[dict[str, Any]], mapping: JiraMapping) -> Batch:
         items: list[WorkItem] = []
@@ -189,6 +192,15 @@ class JiraConnector(Connector):
         received_at: datetime,
     ) -> WebhookResult:
         return webhook.parse(config, headers, payload, received_at)
+
+
+def _refused_jql(error: VendorError, jql: str) -> VendorError:
+    """Jira answers 400 to JQL it cannot run (an unknown project, a typo in a JQL
+    scope): the connection's scopes must change, so it is a config error."""
+    if error.status_code != 400:
+        return error
+    message = f"{error.message}; Jira refused the JQL {jql!r}: check the connection's scopes"
+    return VendorError(message, FailureType.CONFIG, 400)
 
 
 def scope_filter(scope: str) -> str:

@@ -116,7 +116,7 @@ class JiraProjects:
             self.team_repos.setdefault(repo.team, []).append(repo.full_name)
         self.by_key = {project_key(team): team for team in self.team_repos}
 
-    def keys(self) -> list[str]:
+    def project_keys(self) -> list[str]:
         return [*self.by_key, IDEA_PROJECT]
 
     def issue_key(self, issue: Issue) -> str:

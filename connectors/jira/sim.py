@@ -254,6 +254,7 @@ class JiraSim:
                 "Please add a search restriction to your query.",
             )
         try:
+            self._check_projects(parsed)
             keys, entries = self._listing(parsed)
             start = _token_start(query.get("nextPageToken"), keys)
         except jql.JqlError as error:
@@ -271,6 +272,15 @@ class JiraSim:
         else:
             body["isLast"] = True
         return _json(body)
+
+    def _check_projects(self, query: jql.Query) -> None:
+        known = {key.upper() for key in self.projects.project_keys()}
+        for condition in query.conditions:
+            for value in condition.values if condition.field == "project" else ():
+                if value.upper() not in known:
+                    raise jql.JqlError(
+                        f"The value '{value}' does not exist for the field 'project'."
+                    )
 
     def _page_size(self, asked: int, fields: list[str] | None, expand: str) -> int:
         options = self.options
@@ -460,7 +470,7 @@ class JiraSim:
             },
             "project": {
                 "self": f"{self.options.site_url}/rest/api/3/project/{entry.project}",
-                "id": str(10_000 + sorted(self.projects.keys()).index(entry.project)),
+                "id": str(10_000 + sorted(self.projects.project_keys()).index(entry.project)),
                 "key": entry.project,
                 "name": entry.project.title(),
                 "projectTypeKey": "product_discovery" if discovery else "software",

@@ -46,7 +46,7 @@ class SimulatedJira:
         return HttpOptions(transport=transport, sleep=self.clock.sleep, clock=self.clock.time)
 
     def scopes(self) -> list[str]:
-        return JiraProjects(self.world).keys()
+        return JiraProjects(self.world).project_keys()
 
     def expected_titles(self) -> dict[str, str]:
         """Jira id → summary of every issue and idea the site shows."""

@@ -186,3 +186,12 @@ async def test_invalid_settings_fail_the_sync_as_a_config_error(database: Databa
     assert (run.status, run.failure_type) == ("failed", "config")
     assert run.error is not None
     assert "story_point_field" in run.error
+
+
+async def test_an_unknown_project_fails_the_sync_as_a_config_error(database: Database) -> None:
+    jira = SimulatedJira.of(world())
+    await add_jira(database, "unknown", ["PAY", "NOPE"])
+    run = await run_sync(database, VAULT, "unknown", http=jira.http)
+    assert (run.status, run.failure_type) == ("failed", "config")
+    assert run.error is not None
+    assert "The value 'NOPE' does not exist for the field 'project'." in run.error
