@@ -19,6 +19,7 @@ from app.errors import BridgeError
 from app.items.endpoints import router as items_router
 from app.links.endpoints import router as links_router
 from app.process import tune_gc
+from app.roadmap.endpoints import router as roadmap_router
 from app.schema import upgrade_to_head
 from app.sync.endpoints import router as sync_router
 from app.sync.service import HttpOptions
@@ -65,6 +66,7 @@ def create_app(
     api.include_router(connections_router)
     api.include_router(items_router)
     api.include_router(links_router)
+    api.include_router(roadmap_router)
     api.include_router(deliveries_router)
     api.include_router(sync_router)
     app.include_router(api)
