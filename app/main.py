@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from app import health
+from app.changes.endpoints import router as changes_router
 from app.config import Settings
 from app.connections.endpoints import router as connections_router
 from app.credentials import load_vault
@@ -67,6 +68,7 @@ def create_app(
     api.include_router(items_router)
     api.include_router(links_router)
     api.include_router(roadmap_router)
+    api.include_router(changes_router)
     api.include_router(deliveries_router)
     api.include_router(sync_router)
     app.include_router(api)
