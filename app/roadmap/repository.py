@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,6 +42,20 @@ class RoadmapRepository:
         if team is not None:
             query = query.where(WorkItem.team == team)
         return [(item, owner) for item, owner in await self.session.execute(query)]
+
+    async def completed_since(
+        self, start: datetime
+    ) -> list[tuple[str | None, float | None, datetime]]:
+        """(team, estimate, closed_at) of every live ticket done since `start`."""
+        query = select(items.c.team, items.c.estimate, items.c.closed_at).where(
+            items.c.closed_at >= start,
+            items.c.kind == "ticket",
+            items.c.status_category == "done",
+            items.c.deleted_at.is_(None),
+        )
+        return [
+            (row.team, row.estimate, row.closed_at) for row in await self.session.execute(query)
+        ]
 
     async def tickets_reached(self, roots: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Ticket]]:
         """Per root, the live tickets reachable over active links, at any depth,

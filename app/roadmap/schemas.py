@@ -32,6 +32,15 @@ class ScopeRead(BaseModel):
     target_date_moves: int | None = None
 
 
+class ForecastRead(BaseModel):
+    """When the remaining work is done in half (p50) and in 85% (p85) of simulated
+    futures drawn from each team's last six weeks; null with the reason when unknown."""
+
+    p50: date | None
+    p85: date | None
+    unknown_because: str | None
+
+
 class RollupRead(TeamFigures):
     progress: float = Field(ge=0, le=1)
     progress_by: Literal["points", "count"]
@@ -40,7 +49,8 @@ class RollupRead(TeamFigures):
     )
     teams: dict[str, TeamFigures]
     internal_due: date | None
-    forecast_date: date | None
+    forecast_date: date | None = Field(description="forecast.p85: likely done by then")
+    forecast: ForecastRead
     target_date: date | None
     at_risk: bool
     risk_reasons: list[str]

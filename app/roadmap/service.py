@@ -1,16 +1,27 @@
-"""GET /api/v1/roadmap: every roadmap item with the rollup of the tickets that deliver it."""
+"""GET /api/v1/roadmap: every roadmap item with the rollup of the tickets that
+deliver it, and when its remaining work is likely done."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.items.schemas import ItemRead
+from app.roadmap.forecast import WEEKS, Completed, Forecast, TeamPace, forecast, weekly_pace
 from app.roadmap.repository import RoadmapRepository
-from app.roadmap.rollup import Rollup, roll_up, team_medians
-from app.roadmap.schemas import RoadmapEntry, RoadmapRead, RollupRead, ScopeRead, TeamFigures
+from app.roadmap.rollup import Medians, Rollup, roll_up, team_medians
+from app.roadmap.schemas import (
+    ForecastRead,
+    RoadmapEntry,
+    RoadmapRead,
+    RollupRead,
+    ScopeRead,
+    TeamFigures,
+)
+
+FORECAST_AFTER_TARGET = "forecast after target"
 
 
 async def roadmap(
@@ -19,18 +30,49 @@ async def roadmap(
     repository = RoadmapRepository(session)
     roots = await repository.roadmap_items(connection=connection, team=team)
     reached = await repository.tickets_reached([item.id for item, _ in roots])
-    every_ticket = {t.id: t for tickets in reached.values() for t in tickets}
-    medians = team_medians(every_ticket.values())
+    medians = team_medians({t.id: t for ts in reached.values() for t in ts}.values())
+    paces = await _paces(repository, medians, today)
     entries = []
     for item, owner in roots:
         rollup = roll_up(
             reached.get(item.id, []), target_date=item.due_date, medians=medians, today=today
         )
-        entries.append(RoadmapEntry(item=ItemRead.of(item, owner), rollup=_read(rollup)))
+        likely = forecast(_remaining(rollup), paces[rollup.progress_by], today)
+        entries.append(RoadmapEntry(item=ItemRead.of(item, owner), rollup=_read(rollup, likely)))
     return RoadmapRead(items=entries)
 
 
-def _read(rollup: Rollup) -> RollupRead:
+async def _paces(
+    repository: RoadmapRepository, medians: Medians, today: date
+) -> dict[str, dict[str, TeamPace]]:
+    """Each team's pace in points and in tickets over the last WEEKS weeks."""
+    start = datetime.combine(today - timedelta(weeks=WEEKS), time(), tzinfo=UTC)
+    completed = [
+        Completed(team, closed_at, estimate if estimate is not None else medians.of(team) or 0.0)
+        for team, estimate, closed_at in await repository.completed_since(start)
+    ]
+    weekly = weekly_pace(completed, today)
+    return {
+        "points": {
+            team: TeamPace(points, f"{team}/points") for team, (points, _) in weekly.items()
+        },
+        "count": {team: TeamPace(count, f"{team}/count") for team, (_, count) in weekly.items()},
+    }
+
+
+def _remaining(rollup: Rollup) -> dict[str, float]:
+    if rollup.progress_by == "points":
+        return {team: f.points_total - f.points_done for team, f in rollup.teams.items()}
+    return {team: float(f.tickets_total - f.tickets_done) for team, f in rollup.teams.items()}
+
+
+def _read(rollup: Rollup, likely: Forecast) -> RollupRead:
+    reasons = list(rollup.risk_reasons)
+    target = rollup.target_date
+    if likely.reason is not None:
+        reasons.append(likely.reason)
+    elif target is not None and likely.p85 is not None and likely.p85 > target:
+        reasons.append(FORECAST_AFTER_TARGET)
     return RollupRead(
         **asdict(rollup.figures),
         progress=round(rollup.progress, 4),
@@ -38,9 +80,10 @@ def _read(rollup: Rollup) -> RollupRead:
         points_assumed=rollup.points_assumed,
         teams={team: TeamFigures(**asdict(figures)) for team, figures in rollup.teams.items()},
         internal_due=rollup.internal_due,
-        forecast_date=None,
-        target_date=rollup.target_date,
-        at_risk=rollup.at_risk,
-        risk_reasons=rollup.risk_reasons,
+        forecast_date=likely.p85,
+        forecast=ForecastRead(p50=likely.p50, p85=likely.p85, unknown_because=likely.reason),
+        target_date=target,
+        at_risk=bool(reasons),
+        risk_reasons=reasons,
         scope=ScopeRead(),
     )

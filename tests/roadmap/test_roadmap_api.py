@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -57,11 +57,11 @@ async def organisation(database: Database) -> dict[str, ConnectionRef]:
     return tools
 
 
-async def _rollup(client: httpx.AsyncClient) -> dict[str, Any]:
+async def _rollup(client: httpx.AsyncClient, key: str = "IDEA-1") -> dict[str, Any]:
     response = await client.get("/api/v1/roadmap")
     assert response.status_code == 200, response.text
     [entry] = response.json()["items"]
-    assert entry["item"]["key"] == "IDEA-1"
+    assert entry["item"]["key"] == key
     rollup: dict[str, Any] = entry["rollup"]
     return rollup
 
@@ -104,3 +104,43 @@ async def test_filters(client: httpx.AsyncClient, organisation: dict[str, Connec
     )
     assert (await client.get("/api/v1/roadmap", params={"team": "web"})).json()["items"] == []
     assert (await client.get("/api/v1/roadmap", params={"connection": "gh"})).json()["items"] == []
+
+
+@pytest.mark.parametrize(("target_weeks", "late"), [(10, False), (2, True)])
+async def test_the_forecast_from_the_team_pace(
+    client: httpx.AsyncClient, database: Database, target_weeks: int, late: bool
+) -> None:
+    """web closed a 2-point ticket in each of the last four weeks: [0, 0, 2, 2, 2, 2].
+    4 points are left, 2 with chance 2/3 a week: done within w weeks with chance
+    .44, .74, .89 for w = 2, 3, 4: half by week 3, 85% by week 4."""
+    github = await add_connection(database, "gh", "github")
+    now = datetime.now(UTC)
+    today = now.date()
+    done = tuple(
+        work_item(n, 1, team="web", estimate=2, status_category="done",
+                  closed_at=now - timedelta(days=7 * n + 3))
+        for n in range(4)
+    )  # fmt: skip
+    open_ = (work_item(10, 1, team="web", estimate=2), work_item(11, 1, team="web", estimate=2))
+    target = today + timedelta(weeks=target_weeks)
+    text = " ".join(f"acme/api#{n}" for n in (10, 11))
+    goal = work_item("goal", 2, key="GOAL-1", kind="roadmap_item", description=text,
+                     due_date=target)  # fmt: skip
+    await ingest_one(database, github, Batch(items=(*done, *open_, goal)))
+    rollup = await _rollup(client, "GOAL-1")
+    assert rollup["forecast"] == {
+        "p50": str(today + timedelta(weeks=3)),
+        "p85": str(today + timedelta(weeks=4)),
+        "unknown_because": None,
+    }
+    assert rollup["forecast_date"] == str(today + timedelta(weeks=4))
+    assert (rollup["at_risk"], "forecast after target" in rollup["risk_reasons"]) == (late, late)
+
+
+async def test_no_forecast_for_a_team_that_completed_nothing(
+    client: httpx.AsyncClient, organisation: dict[str, ConnectionRef]
+) -> None:
+    rollup = await _rollup(client)
+    assert (rollup["forecast_date"], rollup["forecast"]["p50"]) == (None, None)
+    assert rollup["forecast"]["unknown_because"] == "no completed work in 6 weeks: payments, web"
+    assert rollup["forecast"]["unknown_because"] in rollup["risk_reasons"]
