@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from app import health
+from app import health, openapi
 from app.changes.endpoints import router as changes_router
 from app.config import Settings
 from app.connections.endpoints import router as connections_router
@@ -72,6 +72,7 @@ def create_app(
     api.include_router(deliveries_router)
     api.include_router(sync_router)
     app.include_router(api)
+    openapi.install(app)
     return app
 
 
