@@ -3,12 +3,17 @@ deliver it, and when its remaining work is likely done."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.items.as_of import values_at
+from app.items.plan import TRACKED_FIELDS
 from app.items.schemas import ItemRead
+from app.models import Connection, WorkItem
 from app.roadmap.forecast import WEEKS, Completed, Forecast, TeamPace, forecast, weekly_pace
 from app.roadmap.repository import RoadmapRepository
 from app.roadmap.rollup import Medians, Rollup, roll_up, team_medians
@@ -25,21 +30,49 @@ FORECAST_AFTER_TARGET = "forecast after target"
 
 
 async def roadmap(
-    session: AsyncSession, *, connection: str | None, team: str | None, today: date
+    session: AsyncSession,
+    *,
+    connection: str | None,
+    team: str | None,
+    today: date,
+    as_of: date | None = None,
 ) -> RoadmapRead:
+    """The roadmap now, or as it was at the end of day `as_of` (rebuilt from history)."""
+    moment = datetime.combine(as_of, time.max, tzinfo=UTC) if as_of else None
+    today = as_of or today
     repository = RoadmapRepository(session)
-    roots = await repository.roadmap_items(connection=connection, team=team)
-    reached = await repository.tickets_reached([item.id for item, _ in roots])
+    roots = await repository.roadmap_items(connection=connection, team=team, as_of=moment)
+    shown = await _items_as_of(session, roots, moment)
+    reached = await repository.tickets_reached([item.id for item, _ in roots], as_of=moment)
     medians = team_medians({t.id: t for ts in reached.values() for t in ts}.values())
     paces = await _paces(repository, medians, today)
     entries = []
-    for item, owner in roots:
+    for item in shown:
         rollup = roll_up(
-            reached.get(item.id, []), target_date=item.due_date, medians=medians, today=today
-        )
+            reached.get(uuid.UUID(item.id), []), target_date=item.due_date, medians=medians,
+            today=today,
+        )  # fmt: skip
         likely = forecast(_remaining(rollup), paces[rollup.progress_by], today)
-        entries.append(RoadmapEntry(item=ItemRead.of(item, owner), rollup=_read(rollup, likely)))
+        entries.append(RoadmapEntry(item=item, rollup=_read(rollup, likely)))
     return RoadmapRead(items=entries)
+
+
+async def _items_as_of(
+    session: AsyncSession, roots: list[tuple[WorkItem, Connection]], moment: datetime | None
+) -> list[ItemRead]:
+    shown = [ItemRead.of(item, owner) for item, owner in roots]
+    if moment is None:
+        return shown
+    then = await values_at(session, [item.id for item, _ in roots], TRACKED_FIELDS, moment)
+    return [
+        _reverted(read, then.get(item.id, {})) for read, (item, _) in zip(shown, roots, strict=True)
+    ]
+
+
+def _reverted(read: ItemRead, values: dict[str, Any]) -> ItemRead:
+    if "parent_id" in values:
+        values["parent"] = values.pop("parent_id")
+    return ItemRead.model_validate(read.model_dump() | values)
 
 
 async def _paces(

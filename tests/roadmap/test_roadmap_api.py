@@ -144,3 +144,34 @@ async def test_no_forecast_for_a_team_that_completed_nothing(
     assert (rollup["forecast_date"], rollup["forecast"]["p50"]) == (None, None)
     assert rollup["forecast"]["unknown_because"] == "no completed work in 6 weeks: payments, web"
     assert rollup["forecast"]["unknown_because"] in rollup["risk_reasons"]
+
+
+async def test_as_of_a_day_rebuilds_links_and_fields_from_history(
+    client: httpx.AsyncClient, database: Database, organisation: dict[str, ConnectionRef]
+) -> None:
+    """Everything above happened on 2026-03-02. Two days later the idea stops naming #8,
+    PAY-3 is re-estimated from 3 to 13 and finished, and the target moves a month."""
+    later = 2 * 24 * 60
+    moved = idea(later, 7).model_copy(update={"due_date": date(2026, 7, 31)})
+    await ingest_one(database, organisation["jira"], Batch(items=(moved,), links=(DELIVERY,)))
+    pay3 = jira("PAY-3", later, parent_external_id="PAY-1", estimate=13, status_category="done",
+                due_date=date(2026, 7, 15))  # fmt: skip
+    await ingest_one(database, organisation["jira"], Batch(items=(pay3,)))
+    now = await _rollup(client)
+    # PAY-2 5, PAY-3 13, #7 at the overall median of 5 and 13 (web estimated nothing else).
+    assert (now["tickets_total"], now["tickets_done"], now["points_total"]) == (3, 3, 27)
+    assert now["target_date"] == "2026-07-31"
+    response = await client.get("/api/v1/roadmap", params={"as_of": "2026-03-02"})
+    [entry] = response.json()["items"]
+    then = entry["rollup"]
+    assert (then["tickets_total"], then["tickets_done"]) == (4, 2)
+    assert (then["points_total"], then["points_done"]) == (12, 7)
+    assert (then["target_date"], entry["item"]["due_date"]) == ("2026-06-30", "2026-06-30")
+    before = await client.get("/api/v1/roadmap", params={"as_of": "2026-03-01"})
+    assert before.json()["items"] == []  # nothing existed yet
+
+
+async def test_as_of_in_the_future_is_refused(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v1/roadmap", params={"as_of": "2999-01-01"})
+    assert response.status_code == 422
+    assert "future" in response.json()["detail"]
