@@ -75,20 +75,26 @@ def _reverted(read: ItemRead, values: dict[str, Any]) -> ItemRead:
     return ItemRead.model_validate(read.model_dump() | values)
 
 
-async def _paces(
+async def recent_weeks(
     repository: RoadmapRepository, medians: Medians, today: date
-) -> dict[str, dict[str, TeamPace]]:
-    """Each team's pace in points and in tickets over the last WEEKS weeks."""
+) -> dict[str, tuple[list[float], list[float]]]:
+    """Per team, the points and tickets it closed in each of the last WEEKS full
+    weeks; a ticket without an estimate counts at its team's median."""
     start = datetime.combine(today - timedelta(weeks=WEEKS), time(), tzinfo=UTC)
     completed = [
         Completed(team, closed_at, estimate if estimate is not None else medians.of(team) or 0.0)
         for team, estimate, closed_at in await repository.completed_since(start)
     ]
-    weekly = weekly_pace(completed, today)
+    return weekly_pace(completed, today)
+
+
+async def _paces(
+    repository: RoadmapRepository, medians: Medians, today: date
+) -> dict[str, dict[str, TeamPace]]:
+    """Each team's Monte Carlo pace in points and in tickets."""
+    weekly = await recent_weeks(repository, medians, today)
     return {
-        "points": {
-            team: TeamPace(points, f"{team}/points") for team, (points, _) in weekly.items()
-        },
+        "points": {team: TeamPace(pts, f"{team}/points") for team, (pts, _) in weekly.items()},
         "count": {team: TeamPace(count, f"{team}/count") for team, (_, count) in weekly.items()},
     }
 
