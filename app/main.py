@@ -9,7 +9,8 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from app import health
+from app import health, openapi
+from app.changes.endpoints import router as changes_router
 from app.config import Settings
 from app.connections.endpoints import router as connections_router
 from app.credentials import load_vault
@@ -18,10 +19,13 @@ from app.deps import require_token
 from app.errors import BridgeError
 from app.items.endpoints import router as items_router
 from app.links.endpoints import router as links_router
+from app.people.endpoints import router as people_router
 from app.process import tune_gc
+from app.roadmap.endpoints import router as roadmap_router
 from app.schema import upgrade_to_head
 from app.sync.endpoints import router as sync_router
 from app.sync.service import HttpOptions
+from app.teams.endpoints import router as teams_router
 from app.webhooks.endpoints import receiver as webhook_receiver
 from app.webhooks.endpoints import router as deliveries_router
 from app.webhooks.targets import WebhookTargets
@@ -65,9 +69,14 @@ def create_app(
     api.include_router(connections_router)
     api.include_router(items_router)
     api.include_router(links_router)
+    api.include_router(roadmap_router)
+    api.include_router(changes_router)
+    api.include_router(teams_router)
+    api.include_router(people_router)
     api.include_router(deliveries_router)
     api.include_router(sync_router)
     app.include_router(api)
+    openapi.install(app)
     return app
 
 

@@ -57,6 +57,7 @@ class WorkItem(Base):
         Index("ix_work_items_parent_id", "parent_id"),
         Index("ix_work_items_key", "key"),
         Index("ix_work_items_url", "url"),
+        Index("ix_work_items_closed_at", "closed_at"),
     )
 
 

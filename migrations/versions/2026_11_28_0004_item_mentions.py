@@ -1,4 +1,4 @@
-"""Item mentions (what texts and labels name), and lookups of items by key and URL.
+"""Item mentions (what texts and labels name); items looked up by key, URL, closing time.
 
 Revision ID: 5d2f7a9c1e44
 Revises: 3c8e51f0d2a7
@@ -27,9 +27,11 @@ def upgrade() -> None:
     op.create_index("ix_item_mentions_mention", "item_mentions", ["mention"])
     op.create_index("ix_work_items_key", "work_items", ["key"])
     op.create_index("ix_work_items_url", "work_items", ["url"])
+    op.create_index("ix_work_items_closed_at", "work_items", ["closed_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_work_items_closed_at", table_name="work_items")
     op.drop_index("ix_work_items_url", table_name="work_items")
     op.drop_index("ix_work_items_key", table_name="work_items")
     op.drop_index("ix_item_mentions_mention", table_name="item_mentions")

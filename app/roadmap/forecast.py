@@ -1,0 +1,105 @@
+"""When a roadmap item's remaining work is likely done, from each team's pace.
+
+Each team's pace is what it completed in each of the last `WEEKS` full weeks
+(points, or tickets when the rollup counts tickets): a ticket counts in the week
+of its `closed_at`. A Monte Carlo run draws weekly paces from those weeks (with
+replacement) until the team's remaining work on the item is done; the item is
+done when its slowest team is. The forecast is the first week by which half, and
+85%, of `TRIALS` runs are done; `forecast_date` is the latter (likely done by then). It assumes
+each team spends its whole pace on this item, so it is the optimistic bound
+when a team serves several items. A team that completed nothing in those weeks
+has no pace: the item gets no forecast, and says why.
+"""
+
+from __future__ import annotations
+
+import random
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from app.roadmap.rollup import NO_TEAM
+
+WEEKS = 6
+TRIALS = 1000
+MAX_WEEKS = 520  # ten years: beyond that a forecast says nothing
+
+
+@dataclass(frozen=True)
+class Forecast:
+    p50: date | None
+    p85: date | None
+    reason: str | None = None  # why there is no forecast
+
+
+@dataclass(frozen=True)
+class Completed:
+    team: str | None
+    closed_at: datetime
+    points: float
+
+
+def weekly_pace(
+    completed: Iterable[Completed], today: date, *, weeks: int = WEEKS
+) -> dict[str, tuple[list[float], list[float]]]:
+    """Per team, (points, tickets) completed in each of the `weeks` full weeks before
+    `today`, oldest first."""
+    start = today - timedelta(days=7 * weeks)
+    paces: dict[str, tuple[list[float], list[float]]] = defaultdict(
+        lambda: ([0.0] * weeks, [0.0] * weeks)
+    )
+    for item in completed:
+        day = item.closed_at.date()
+        if start <= day < today:
+            week = (day - start).days // 7
+            points, tickets = paces[item.team or NO_TEAM]
+            points[week] += item.points
+            tickets[week] += 1
+    return dict(paces)
+
+
+class TeamPace:
+    """A team's Monte Carlo futures: in run i, what it has completed after w weeks,
+    each week's pace drawn from its recent weeks. Shared by every item the team
+    works on (so their forecasts are comparable), and grown only as far as asked."""
+
+    def __init__(self, weekly: list[float], seed: str, *, trials: int = TRIALS) -> None:
+        self.weekly = weekly
+        self.idle = not any(weekly)
+        # A str seed: the same futures in every process. Not for secrets.
+        self._rng = random.Random(seed)  # noqa: S311
+        self._totals = [0.0] * trials
+        self._after_week: list[list[float]] = []  # [w - 1] -> sorted totals after w weeks
+
+    def share_done(self, weeks: int, remaining: float) -> float:
+        """The share of runs in which `remaining` is done within `weeks` weeks."""
+        while len(self._after_week) < weeks:
+            self._totals = [total + self._rng.choice(self.weekly) for total in self._totals]
+            self._after_week.append(sorted(self._totals))
+        totals = self._after_week[weeks - 1]
+        return (len(totals) - bisect_left(totals, remaining)) / len(totals)
+
+
+def forecast(remaining: dict[str, float], paces: dict[str, TeamPace],
+             today: date) -> Forecast:  # fmt: skip
+    """The first weeks by which every team is done in half and in 85% of the runs
+    (teams' runs are independent, so the shares multiply)."""
+    open_teams = {team: left for team, left in remaining.items() if left > 0}
+    if not open_teams:
+        return Forecast(today, today)
+    idle = sorted(str(team) for team in open_teams if team not in paces or paces[team].idle)
+    if idle:
+        return Forecast(None, None, f"no completed work in {WEEKS} weeks: {', '.join(idle)}")
+    p50 = None
+    for weeks in range(1, MAX_WEEKS + 1):
+        share = 1.0
+        for team, left in open_teams.items():
+            share *= paces[team].share_done(weeks, left)
+        if p50 is None and share >= 0.5:
+            p50 = weeks
+        if share >= 0.85:
+            assert p50 is not None
+            return Forecast(today + timedelta(weeks=p50), today + timedelta(weeks=weeks))
+    return Forecast(None, None, "at the recent pace this takes more than ten years")

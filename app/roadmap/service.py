@@ -1,0 +1,128 @@
+"""GET /api/v1/roadmap: every roadmap item with the rollup of the tickets that
+deliver it, and when its remaining work is likely done."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.items.as_of import values_at
+from app.items.plan import TRACKED_FIELDS
+from app.items.schemas import ItemRead
+from app.models import Connection, WorkItem
+from app.roadmap.forecast import WEEKS, Completed, Forecast, TeamPace, forecast, weekly_pace
+from app.roadmap.repository import RoadmapRepository
+from app.roadmap.rollup import Medians, Rollup, roll_up, team_medians
+from app.roadmap.schemas import (
+    ForecastRead,
+    RoadmapEntry,
+    RoadmapRead,
+    RollupRead,
+    ScopeRead,
+    TeamFigures,
+)
+
+FORECAST_AFTER_TARGET = "forecast after target"
+
+
+async def roadmap(
+    session: AsyncSession,
+    *,
+    connection: str | None,
+    team: str | None,
+    today: date,
+    as_of: date | None = None,
+) -> RoadmapRead:
+    """The roadmap now, or as it was at the end of day `as_of` (rebuilt from history)."""
+    moment = datetime.combine(as_of, time.max, tzinfo=UTC) if as_of else None
+    today = as_of or today
+    repository = RoadmapRepository(session)
+    roots = await repository.roadmap_items(connection=connection, team=team, as_of=moment)
+    shown = await _items_as_of(session, roots, moment)
+    reached = await repository.tickets_reached([item.id for item, _ in roots], as_of=moment)
+    medians = team_medians({t.id: t for ts in reached.values() for t in ts}.values())
+    paces = await _paces(repository, medians, today)
+    entries = []
+    for item in shown:
+        rollup = roll_up(
+            reached.get(uuid.UUID(item.id), []), target_date=item.due_date, medians=medians,
+            today=today,
+        )  # fmt: skip
+        likely = forecast(_remaining(rollup), paces[rollup.progress_by], today)
+        entries.append(RoadmapEntry(item=item, rollup=_read(rollup, likely)))
+    return RoadmapRead(items=entries)
+
+
+async def _items_as_of(
+    session: AsyncSession, roots: list[tuple[WorkItem, Connection]], moment: datetime | None
+) -> list[ItemRead]:
+    shown = [ItemRead.of(item, owner) for item, owner in roots]
+    if moment is None:
+        return shown
+    then = await values_at(session, [item.id for item, _ in roots], TRACKED_FIELDS, moment)
+    return [
+        _reverted(read, then.get(item.id, {})) for read, (item, _) in zip(shown, roots, strict=True)
+    ]
+
+
+def _reverted(read: ItemRead, values: dict[str, Any]) -> ItemRead:
+    if "parent_id" in values:
+        values["parent"] = values.pop("parent_id")
+    return ItemRead.model_validate(read.model_dump() | values)
+
+
+async def recent_weeks(
+    repository: RoadmapRepository, medians: Medians, today: date
+) -> dict[str, tuple[list[float], list[float]]]:
+    """Per team, the points and tickets it closed in each of the last WEEKS full
+    weeks; a ticket without an estimate counts at its team's median."""
+    start = datetime.combine(today - timedelta(weeks=WEEKS), time(), tzinfo=UTC)
+    completed = [
+        Completed(team, closed_at, estimate if estimate is not None else medians.of(team) or 0.0)
+        for team, estimate, closed_at in await repository.completed_since(start)
+    ]
+    return weekly_pace(completed, today)
+
+
+async def _paces(
+    repository: RoadmapRepository, medians: Medians, today: date
+) -> dict[str, dict[str, TeamPace]]:
+    """Each team's Monte Carlo pace in points and in tickets."""
+    weekly = await recent_weeks(repository, medians, today)
+    return {
+        "points": {team: TeamPace(pts, f"{team}/points") for team, (pts, _) in weekly.items()},
+        "count": {team: TeamPace(count, f"{team}/count") for team, (_, count) in weekly.items()},
+    }
+
+
+def _remaining(rollup: Rollup) -> dict[str, float]:
+    if rollup.progress_by == "points":
+        return {team: f.points_total - f.points_done for team, f in rollup.teams.items()}
+    return {team: float(f.tickets_total - f.tickets_done) for team, f in rollup.teams.items()}
+
+
+def _read(rollup: Rollup, likely: Forecast) -> RollupRead:
+    reasons = list(rollup.risk_reasons)
+    target = rollup.target_date
+    if likely.reason is not None:
+        reasons.append(likely.reason)
+    elif target is not None and likely.p85 is not None and likely.p85 > target:
+        reasons.append(FORECAST_AFTER_TARGET)
+    return RollupRead(
+        **asdict(rollup.figures),
+        progress=round(rollup.progress, 4),
+        progress_by=rollup.progress_by,
+        points_assumed=rollup.points_assumed,
+        teams={team: TeamFigures(**asdict(figures)) for team, figures in rollup.teams.items()},
+        internal_due=rollup.internal_due,
+        forecast_date=likely.p85,
+        forecast=ForecastRead(p50=likely.p50, p85=likely.p85, unknown_because=likely.reason),
+        target_date=target,
+        at_risk=bool(reasons),
+        risk_reasons=reasons,
+        scope=ScopeRead(),
+    )

@@ -1,0 +1,62 @@
+"""The forecast's arithmetic, against values worked out by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from app.roadmap.forecast import Completed, TeamPace, forecast, weekly_pace
+
+TODAY = date(2026, 5, 4)  # a Monday
+
+
+def at(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+
+
+def test_weekly_pace_counts_each_ticket_in_the_week_it_closed() -> None:
+    completed = [
+        Completed("web", at(TODAY - timedelta(days=1)), 3),  # last week
+        Completed("web", at(TODAY - timedelta(days=7)), 2),  # last week's first day
+        Completed("web", at(TODAY - timedelta(days=8)), 5),  # the week before
+        Completed(None, at(TODAY - timedelta(days=41)), 1),  # the oldest week, no team
+        Completed("web", at(TODAY - timedelta(days=43)), 8),  # too old
+        Completed("web", at(TODAY), 13),  # this week is not over
+    ]
+    paces = weekly_pace(completed, TODAY)
+    assert paces["web"] == ([0, 0, 0, 0, 5, 5], [0, 0, 0, 0, 1, 2])
+    assert paces["(no team)"] == ([1, 0, 0, 0, 0, 0], [1, 0, 0, 0, 0, 0])
+
+
+def test_a_steady_pace_gives_one_date() -> None:
+    paces = {"web": TeamPace([5.0] * 6, "web")}
+    done = forecast({"web": 12}, paces, TODAY)  # 5, 10, 15: the third week
+    assert (done.p50, done.p85, done.reason) == (TODAY + timedelta(weeks=3),) * 2 + (None,)
+
+
+def test_the_slowest_team_decides() -> None:
+    paces = {"web": TeamPace([10.0] * 6, "web"), "api": TeamPace([2.0] * 6, "api")}
+    done = forecast({"web": 10, "api": 7}, paces, TODAY)  # web: 1 week; api: 2, 4, 6, 8
+    assert (done.p50, done.p85) == (TODAY + timedelta(weeks=4),) * 2
+
+
+def test_an_uneven_pace_gives_a_range() -> None:
+    # 10 points in one week of three: done within w weeks with chance 1 - (2/3)^w
+    # = .33, .56, .70, .80, .87: half by week 2, 85% by week 5.
+    paces = {"web": TeamPace([0.0, 0.0, 10.0], "web")}
+    done = forecast({"web": 10}, paces, TODAY)
+    assert (done.p50, done.p85) == (TODAY + timedelta(weeks=2), TODAY + timedelta(weeks=5))
+
+
+def test_no_forecast_without_a_pace_and_none_needed_when_done() -> None:
+    paces = {"web": TeamPace([0.0] * 6, "web")}
+    stalled = forecast({"web": 3, "api": 1}, paces, TODAY)
+    assert (stalled.p50, stalled.p85) == (None, None)
+    assert stalled.reason == "no completed work in 6 weeks: api, web"
+    finished = forecast({"web": 0}, paces, TODAY)
+    assert (finished.p50, finished.p85) == (TODAY, TODAY)
+
+
+def test_the_same_futures_in_every_call() -> None:
+    first = forecast({"web": 30}, {"web": TeamPace([0.0, 3.0, 9.0], "web")}, TODAY)
+    again = forecast({"web": 30}, {"web": TeamPace([0.0, 3.0, 9.0], "web")}, TODAY)
+    assert first == again
