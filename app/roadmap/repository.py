@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.items.as_of import existed_at, link_active_at, values_at
-from app.items.repository import id_in
+from app.items.sql import id_in
 from app.models import Connection, Link, WorkItem
 from app.models.base import table_of
 from app.roadmap.rollup import Ticket
