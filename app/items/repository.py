@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, defer
 from sqlalchemy.sql import Executable
 
 from app.db import dialect_of
@@ -238,6 +238,7 @@ class ItemReadRepository:
             .outerjoin(other_connection, other_connection.id == other.connection_id)
             .where(or_(Link.source_item_id == item, Link.target_item_id == item))
             .where(Link.removed_at.is_(None))
+            .options(defer(other.raw, raiseload=True))
             .order_by(Link.created_at, Link.id)
         )
         rows = await self.session.execute(query)
@@ -250,8 +251,11 @@ class ItemReadRepository:
         return (await self.session.execute(query)).scalars().all()
 
     def _joined(self) -> Select[WorkItem, Connection]:
-        return select(WorkItem, Connection).join(
-            Connection, Connection.id == WorkItem.connection_id
+        # The API never shows `raw`: reading it would cost a detoast and a parse per row.
+        return (
+            select(WorkItem, Connection)
+            .join(Connection, Connection.id == WorkItem.connection_id)
+            .options(defer(WorkItem.raw, raiseload=True))
         )
 
     def _filtered(self, filters: ItemFilters) -> Select[WorkItem, Connection]:
