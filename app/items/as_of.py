@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Table, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.items.plan import DELETED_FIELD
-from app.items.repository import chunked, id_in
+from app.items.sql import chunked, id_in
 from app.models import ItemEvent
 from app.models.base import table_of
 
@@ -25,13 +25,15 @@ events = table_of(ItemEvent)
 DATE_FIELDS = frozenset({"start_date", "due_date"})
 
 
-def existed_at(items: Table, moment: datetime) -> ColumnElement[bool]:
+def existed_at(
+    items: Table, moment: datetime, include_deleted: bool = False
+) -> ColumnElement[bool]:
     """Created in its tool by then (or first seen by then, when its tool does not
-    say), and not deleted."""
-    return and_(
-        func.coalesce(items.c.created_at, items.c.first_seen_at) <= moment,
-        or_(items.c.deleted_at.is_(None), items.c.deleted_at > moment),
-    )
+    say), and not deleted by then unless `include_deleted`."""
+    created = func.coalesce(items.c.created_at, items.c.first_seen_at) <= moment
+    if include_deleted:
+        return created
+    return and_(created, or_(items.c.deleted_at.is_(None), items.c.deleted_at > moment))
 
 
 def link_active_at(links: Table, moment: datetime) -> ColumnElement[bool]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -34,6 +34,9 @@ async def list_items(
     q: Annotated[str | None, Query(description="text in the title or description")] = None,
     roadmap_item: Annotated[uuid.UUID | None, Query(description="items linked to it")] = None,
     include_deleted: bool = False,
+    as_of: Annotated[
+        date | None, Query(description="the items as they were at the end of this day (UTC)")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: str | None = None,
 ) -> ItemPage:
@@ -54,8 +57,17 @@ async def list_items(
         q=q,
         roadmap_item=roadmap_item,
         include_deleted=include_deleted,
+        as_of=_end_of(as_of),
     )
     return await service.list_items(session, filters, limit=limit, cursor=cursor)
+
+
+def _end_of(day: date | None) -> datetime | None:
+    if day is None:
+        return None
+    if day > datetime.now(UTC).date():
+        raise Unprocessable(f"as_of {day} is in the future: there is no history there")
+    return datetime.combine(day, time.max, tzinfo=UTC)
 
 
 @router.get("/{item_id}")

@@ -11,11 +11,8 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
-    ARRAY,
     ColumnElement,
     Select,
-    Uuid,
-    any_,
     bindparam,
     case,
     exists,
@@ -27,12 +24,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, defer
 from sqlalchemy.sql import Executable
 
 from app.db import dialect_of
+from app.items.as_of import existed_at, link_active_at
 from app.items.cursor import Position
 from app.items.plan import TRACKED_FIELDS, Row
+from app.items.sql import chunked, id_in
 from app.models import Connection, ItemEvent, Link, WorkItem
 from app.models.base import table_of, utcnow
 
@@ -40,26 +39,8 @@ items = table_of(WorkItem)
 events = table_of(ItemEvent)
 links = table_of(Link)
 
-# Ids per IN (...) list: far below SQLite's bound-parameter limit.
-CHUNK = 1000
 # Columns an upsert never overwrites: identity and first sighting.
 _KEEP_ON_CONFLICT = {"id", "connection_id", "external_id", "first_seen_at"}
-
-
-def id_in(
-    session: AsyncSession, column: ColumnElement[uuid.UUID], ids: Sequence[uuid.UUID]
-) -> ColumnElement[bool]:
-    """`column IN ids`. On PostgreSQL as one array parameter: a statement with a
-    fixed text, whose cached generic plan still uses the index (an IN list of
-    1000 parameters got a cached plan that scanned the whole table)."""
-    if dialect_of(session) == "postgresql":
-        return column == any_(bindparam("ids", list(ids), type_=ARRAY(Uuid())))
-    return column.in_(ids)
-
-
-def chunked(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 class ItemWriteRepository:
@@ -165,6 +146,15 @@ class ItemFilters:
     q: str | None = None
     roadmap_item: uuid.UUID | None = None
     include_deleted: bool = False
+    as_of: datetime | None = None  # the store as it was then (app/items/as_of.py)
+
+    def lasting(self) -> ItemFilters:
+        """Only the filters on what an item never changes (its connection and tool),
+        the links and the time: what SQL can judge for an item that changed since."""
+        return ItemFilters(
+            connection=self.connection, source=self.source, roadmap_item=self.roadmap_item,
+            include_deleted=self.include_deleted, as_of=self.as_of,
+        )  # fmt: skip
 
 
 ItemRow = tuple[WorkItem, Connection]
@@ -204,6 +194,26 @@ class ItemReadRepository:
             query = query.where(WorkItem.id.not_in(skip))
         return [(item, conn) for item, conn in await self.session.execute(query.limit(limit))]
 
+    async def past_page(
+        self, filters: ItemFilters, before: Position | None, limit: int
+    ) -> list[ItemRow]:
+        """Like `page`, as of `filters.as_of`, among items unchanged since: for them,
+        what is stored now is what was true then."""
+        assert filters.as_of is not None
+        query = self._filtered(filters).where(~_changed_since(filters.as_of))
+        query = query.order_by(WorkItem.updated_at.desc(), WorkItem.id.desc())
+        if before is not None:
+            query = query.where(
+                tuple_(WorkItem.updated_at, WorkItem.id) < tuple_(before.updated_at, before.item_id)
+            )
+        return [(item, conn) for item, conn in await self.session.execute(query.limit(limit))]
+
+    async def changed_since(self, filters: ItemFilters) -> list[ItemRow]:
+        """Items that existed at `filters.as_of` and changed since, by lasting filters."""
+        assert filters.as_of is not None
+        query = self._filtered(filters.lasting()).where(_changed_since(filters.as_of))
+        return [(item, conn) for item, conn in await self.session.execute(query)]
+
     async def among(self, filters: ItemFilters, ids: set[uuid.UUID]) -> list[ItemRow]:
         query = self._filtered(filters).where(WorkItem.id.in_(ids))
         return [(item, conn) for item, conn in await self.session.execute(query)]
@@ -228,6 +238,7 @@ class ItemReadRepository:
             .outerjoin(other_connection, other_connection.id == other.connection_id)
             .where(or_(Link.source_item_id == item, Link.target_item_id == item))
             .where(Link.removed_at.is_(None))
+            .options(defer(other.raw, raiseload=True))
             .order_by(Link.created_at, Link.id)
         )
         rows = await self.session.execute(query)
@@ -240,8 +251,11 @@ class ItemReadRepository:
         return (await self.session.execute(query)).scalars().all()
 
     def _joined(self) -> Select[WorkItem, Connection]:
-        return select(WorkItem, Connection).join(
-            Connection, Connection.id == WorkItem.connection_id
+        # The API never shows `raw`: reading it would cost a detoast and a parse per row.
+        return (
+            select(WorkItem, Connection)
+            .join(Connection, Connection.id == WorkItem.connection_id)
+            .options(defer(WorkItem.raw, raiseload=True))
         )
 
     def _filtered(self, filters: ItemFilters) -> Select[WorkItem, Connection]:
@@ -271,8 +285,11 @@ class ItemReadRepository:
                 )
             )
         if filters.roadmap_item is not None:
-            query = query.where(WorkItem.id.in_(select(_reachable_from(filters.roadmap_item))))
-        if not filters.include_deleted:
+            reach = _reachable_from(filters.roadmap_item, filters.as_of)
+            query = query.where(WorkItem.id.in_(select(reach)))
+        if filters.as_of is not None:
+            query = query.where(existed_at(items, filters.as_of, filters.include_deleted))
+        elif not filters.include_deleted:
             query = query.where(WorkItem.deleted_at.is_(None))
         return query
 
@@ -283,17 +300,22 @@ class ItemReadRepository:
         return exists(select(1).select_from(member).where(member.c.value == value))
 
 
-def _reachable_from(root: uuid.UUID) -> ColumnElement[uuid.UUID]:
-    """Every item reachable from `root` over active links, at any depth (UNION
-    rather than UNION ALL, so a cycle of links ends)."""
+def _reachable_from(root: uuid.UUID, as_of: datetime | None) -> ColumnElement[uuid.UUID]:
+    """Every item reachable from `root` over active links (active then, with
+    `as_of`), at any depth (UNION rather than UNION ALL, so a cycle of links ends)."""
+    active = link_active_at(links, as_of) if as_of else links.c.removed_at.is_(None)
     reach = (
         select(links.c.target_item_id.label("item_id"))
-        .where(links.c.source_item_id == root, links.c.removed_at.is_(None))
+        .where(links.c.source_item_id == root, active)
         .cte("reach", recursive=True)
     )
     step = select(links.c.target_item_id).join(reach, links.c.source_item_id == reach.c.item_id)
-    reach = reach.union(step.where(links.c.removed_at.is_(None)))
+    reach = reach.union(step.where(active))
     return reach.c.item_id
+
+
+def _changed_since(moment: datetime) -> ColumnElement[bool]:
+    return exists(select(1).where(events.c.item_id == WorkItem.id, events.c.at > moment))
 
 
 def _escape_like(text: str) -> str:

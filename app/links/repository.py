@@ -11,7 +11,7 @@ from sqlalchemy import Row as SqlRow
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.items.repository import chunked, id_in
+from app.items.sql import chunked, id_in
 from app.models import Link
 from app.models.base import table_of
 

@@ -27,7 +27,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.items.plan import IngestPlan, Row
-from app.items.repository import chunked, id_in
+from app.items.sql import chunked, id_in
 from app.links.repository import LinkRepository, LinkTriple
 from app.models import Connection, ItemMention, WorkItem
 from app.models.base import table_of, utcnow

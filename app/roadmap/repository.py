@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.items.as_of import existed_at, link_active_at, values_at
-from app.items.repository import id_in
+from app.items.sql import id_in
 from app.models import Connection, Link, WorkItem
 from app.models.base import table_of
 from app.roadmap.rollup import Ticket
@@ -34,6 +35,7 @@ class RoadmapRepository:
             select(WorkItem, Connection)
             .join(Connection, Connection.id == WorkItem.connection_id)
             .where(WorkItem.kind == "roadmap_item", alive, Connection.removed_at.is_(None))
+            .options(defer(WorkItem.raw, raiseload=True))
             .order_by(WorkItem.due_date.is_(None), WorkItem.due_date, WorkItem.key)
         )
         if connection is not None:

@@ -1,0 +1,31 @@
+"""SQL helpers every repository shares: id lists that stay fast and small."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import ARRAY, ColumnElement, Uuid, any_, bindparam
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import dialect_of
+
+# Ids per IN (...) list: far below SQLite's bound-parameter limit.
+CHUNK = 1000
+
+
+def id_in(
+    session: AsyncSession, column: ColumnElement[uuid.UUID], ids: Sequence[uuid.UUID]
+) -> ColumnElement[bool]:
+    """`column IN ids`. On PostgreSQL as one array parameter: a statement with a
+    fixed text, whose cached generic plan still uses the index (an IN list of
+    1000 parameters got a cached plan that scanned the whole table)."""
+    if dialect_of(session) == "postgresql":
+        return column == any_(bindparam("ids", list(ids), type_=ARRAY(Uuid())))
+    return column.in_(ids)
+
+
+def chunked(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
