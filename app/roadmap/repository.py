@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import defer
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from app.items.as_of import existed_at, link_active_at, values_at
 from app.items.sql import id_in
