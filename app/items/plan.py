@@ -61,6 +61,8 @@ class IngestPlan:
     tombstoned: dict[uuid.UUID, datetime] = field(default_factory=dict)
     # Items with a key or URL the store did not know them by: others may name them.
     newly_named: set[uuid.UUID] = field(default_factory=set)
+    # Items that never held data before: nothing derived from them is stored yet.
+    first_seen: set[uuid.UUID] = field(default_factory=set)
 
 
 def _identity(connection: ConnectionRef, external_id: str) -> Row:
@@ -151,6 +153,7 @@ class Planner:
             self._write(row)
             self.plan.counts.created += 1
             self.plan.newly_named.add(row["id"])
+            self.plan.first_seen.add(row["id"])
         elif _is_stale(current, record.source_updated_at):
             self.plan.counts.stale += 1
             return

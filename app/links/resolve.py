@@ -82,7 +82,8 @@ async def resolve_links(session: AsyncSession, connection_id: uuid.UUID, plan: I
     prefix = await _label_prefix(session, connection_id)
     written = {item: row for item, row in plan.rows.items() if item not in plan.tombstoned}
     mentions = {item: _mentions_of(row, prefix) for item, row in written.items()}
-    await _replace_mentions(session, [*written, *plan.tombstoned], mentions)
+    stored_before = [i for i in [*written, *plan.tombstoned] if i not in plan.first_seen]
+    await _replace_mentions(session, stored_before, mentions)
     namers = await _namers_of(session, [plan.rows[i] for i in plan.newly_named if i in written])
     for item in set(namers) - set(written):
         mentions[item] = namers[item]
@@ -111,9 +112,13 @@ async def _label_prefix(session: AsyncSession, connection_id: uuid.UUID) -> str:
 
 
 async def _replace_mentions(
-    session: AsyncSession, items: list[uuid.UUID], mentions: dict[uuid.UUID, set[tuple[str, str]]]
+    session: AsyncSession,
+    stored_before: list[uuid.UUID],
+    mentions: dict[uuid.UUID, set[tuple[str, str]]],
 ) -> None:
-    for chunk in chunked(items):
+    """Forget what the items named before (only items stored before can have named
+    anything), and keep what they name now."""
+    for chunk in chunked(stored_before):
         await session.execute(
             delete(mentions_table).where(id_in(session, mentions_table.c.item_id, chunk))
         )
@@ -224,7 +229,8 @@ async def _reconcile(
 
     repository = LinkRepository(session)
     ended = {}
-    for link in await repository.active_links(sorted(stating), DERIVED_ORIGINS):
+    stated_before = sorted(stating - plan.first_seen)  # a new item states nothing yet
+    for link in await repository.active_links(stated_before, DERIVED_ORIGINS):
         triple = LinkTriple(link.source_item_id, link.target_item_id, link.kind, link.origin)
         if triple in wanted[link.stated_by_item_id]:
             wanted[link.stated_by_item_id].discard(triple)  # already active: keep it
