@@ -1,0 +1,64 @@
+"""Linear's second budget: complexity points per hour, beside requests per hour.
+
+VendorClient paces requests by the requests budget (LINEAR_RATE_LIMIT). A Linear
+key also has a leaky bucket of complexity points, reported in the
+x-ratelimit-complexity-* headers with the cost of each query in x-complexity.
+Before each query, ComplexityPacer waits until the bucket holds what the last
+query cost, with a margin, instead of spending it to the end and being refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import httpx
+
+from connectors.base.http import RateLimitPolicy, ResetFormat, VendorClient
+
+COMPLEXITY: Final = RateLimitPolicy(
+    "x-ratelimit-complexity-remaining",
+    "x-ratelimit-complexity-reset",
+    "x-ratelimit-complexity-limit",
+    ResetFormat.EPOCH_MILLISECONDS,
+)
+COST_HEADER = "x-complexity"
+MARGIN = 2.0  # keep twice the last query's cost in hand
+LONGEST_PAUSE = 300.0  # seconds; past that, let the vendor say no and the client wait
+
+
+@dataclass
+class ComplexityPacer:
+    client: VendorClient
+    remaining: float | None = None
+    limit: float | None = None
+    reset: float | None = None  # epoch seconds when the bucket is full
+    last_cost: float = 0.0
+    paused: float = 0.0  # seconds spent waiting, in all
+
+    def observe(self, headers: httpx.Headers) -> None:
+        state = COMPLEXITY.read(headers, self.client.now())
+        self.remaining, self.limit, self.reset = state.remaining, state.limit, state.reset
+        cost = headers.get(COST_HEADER)
+        if cost is not None and cost.replace(".", "", 1).isdigit():
+            self.last_cost = float(cost)
+
+    def wait_needed(self) -> float:
+        """Seconds until the bucket refills to MARGIN x the last cost (0: go on)."""
+        if self.remaining is None or self.limit is None or self.reset is None:
+            return 0.0
+        wanted = min(self.last_cost * MARGIN, self.limit)
+        if self.remaining >= wanted:
+            return 0.0
+        now = self.client.now()
+        if self.reset <= now:
+            return 0.0
+        per_second = (self.limit - self.remaining) / (self.reset - now)
+        return min((wanted - self.remaining) / per_second, LONGEST_PAUSE)
+
+    async def before_query(self) -> None:
+        seconds = self.wait_needed()
+        if seconds > 0:
+            self.paused += seconds
+            await self.client.pause(seconds)
+            self.remaining = None  # known again after the next answer

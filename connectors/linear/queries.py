@@ -1,0 +1,56 @@
+"""The GraphQL the connector sends: explicit fields only, page sizes that keep each
+query within Linear's complexity limit of 10,000 points.
+
+Linear counts 0.1 point per scalar field and 1 per object, and multiplies what a
+connection's nodes cost by its page size. An issue below costs about 27 points
+(its 20 labels most of them), so 200 issues cost ~5,500; a project ~33 points,
+so 100 projects ~3,300. tests/connectors/linear checks both against the
+simulator, which computes complexity the same way.
+"""
+
+from __future__ import annotations
+
+ISSUES_PAGE_SIZE = 200
+PROJECTS_PAGE_SIZE = 100
+LABELS_PER_ISSUE = 20
+TEAMS_PER_PROJECT = 25
+
+ISSUE_FIELDS = f"""
+  id identifier number title description url priority estimate dueDate
+  createdAt updatedAt completedAt canceledAt archivedAt trashed
+  state {{ name type }}
+  team {{ key }}
+  assignee {{ id name }}
+  labels(first: {LABELS_PER_ISSUE}) {{ nodes {{ id name }} }}
+  parent {{ id }}
+  cycle {{ id number name }}
+  project {{ id name }}
+"""
+
+ISSUES = f"""
+query Issues($filter: IssueFilter!, $first: Int!, $after: String) {{
+  issues(filter: $filter, first: $first, after: $after, orderBy: updatedAt,
+         includeArchived: true) {{
+    nodes {{ {ISSUE_FIELDS} }}
+    pageInfo {{ hasNextPage endCursor }}
+  }}
+}}
+"""
+
+PROJECT_FIELDS = f"""
+  id name description url state startDate targetDate
+  createdAt updatedAt completedAt canceledAt archivedAt trashed
+  status {{ name type }}
+  lead {{ id name }}
+  teams(first: {TEAMS_PER_PROJECT}) {{ nodes {{ key }} }}
+"""
+
+PROJECTS = f"""
+query Projects($filter: ProjectFilter!, $first: Int!, $after: String) {{
+  projects(filter: $filter, first: $first, after: $after, orderBy: updatedAt,
+           includeArchived: true) {{
+    nodes {{ {PROJECT_FIELDS} }}
+    pageInfo {{ hasNextPage endCursor }}
+  }}
+}}
+"""
