@@ -22,6 +22,8 @@ from app.sync.endpoints import router as sync_router
 from app.sync.service import HttpOptions
 from app.webhooks.endpoints import receiver as webhook_receiver
 from app.webhooks.endpoints import router as deliveries_router
+from app.webhooks.targets import WebhookTargets
+from app.webhooks.writer import DeliveryWriter
 from app.worker import background_work
 
 log = logging.getLogger(__name__)
@@ -40,10 +42,13 @@ def create_app(
         database = Database(settings.database_url)
         app.state.database = database
         app.state.vault = load_vault(settings)
+        app.state.webhook_targets = WebhookTargets(database, app.state.vault)
+        app.state.delivery_writer = DeliveryWriter(database)
         if migrate:
             await upgrade_to_head(database)
         async with background_work(app, settings, database):
             yield
+        await app.state.delivery_writer.drain()
         await database.dispose()
 
     app = FastAPI(title="Issuebridge", version="0.1.0", lifespan=lifespan)

@@ -59,3 +59,9 @@ INBOX_DEPTH = Gauge(
     "Webhook deliveries stored and not yet applied.",
     registry=REGISTRY,
 )
+WEBHOOK_GROUP_SIZE = Histogram(
+    "bridge_webhook_deliveries_per_commit",
+    "Webhook deliveries stored by one commit (concurrent deliveries share one).",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+    registry=REGISTRY,
+)

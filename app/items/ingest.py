@@ -6,7 +6,8 @@ For one batch, in the caller's transaction:
      turn a full listing of a scope (Presence) into deletions of what it lacks;
   3. plan: newest version wins, older ones are counted stale (app/items/plan.py);
   4. upsert the changed rows in one statement, tombstone deletions (never a hard
-     delete), append one item_event per changed field;
+     delete), append one item_event per changed field, and the vendor's own record
+     of past changes (Jira's changelog...) once each;
   5. reconcile the links the vendor states;
   6. store the batch's cursor, so it moves only together with the work it covers.
 """
@@ -55,8 +56,9 @@ async def _ingest(
     await writes.serialize_writes(connection.id)
     deletions = [*batch.deletions, *await _absent(writes, connection, batch.presence)]
     external_ids = {r.external_id for r in batch.items} | {d.external_id for d in deletions}
+    external_ids |= {change.external_id for change in batch.history}
     stored = await writes.stored_states([item_id(connection.id, e) for e in external_ids])
-    plan = plan_batch(connection, origin, stored, list(batch.items), deletions)
+    plan = plan_batch(connection, origin, stored, list(batch.items), deletions, list(batch.history))
     await writes.upsert(plan.rows.values())
     await writes.tombstone(plan.tombstoned)
     await writes.append_events(plan.events)

@@ -15,14 +15,15 @@ from datetime import date, datetime
 from typing import Any
 
 from app.items.identity import item_id
-from connectors.base.records import Deletion, WorkItem
+from connectors.base.records import Deletion, FieldChange, WorkItem
 
 # Fields whose every change is kept as history (item_events).
 TRACKED_FIELDS: tuple[str, ...] = (
     "key", "url", "kind", "title", "description", "status", "status_category", "team",
     "project", "assignees", "labels", "estimate", "priority", "start_date", "due_date",
-    "parent_id", "created_at", "updated_at", "closed_at",
+    "parent_id", "sprint", "created_at", "updated_at", "closed_at",
 )  # fmt: skip
+VENDOR_CHANGELOG = "vendor_changelog"
 DELETED_FIELD = "deleted"
 
 Row = dict[str, Any]
@@ -90,6 +91,7 @@ def record_row(connection: ConnectionRef, record: WorkItem) -> Row:
         "start_date": record.start_date,
         "due_date": record.due_date,
         "parent_id": item_id(connection.id, parent) if parent else None,
+        "sprint": record.sprint,
         "created_at": record.created_at,
         "updated_at": record.updated_at,
         "closed_at": record.closed_at,
@@ -108,7 +110,7 @@ def tombstone_row(connection: ConnectionRef, deletion: Deletion) -> Row:
         "url": None, "kind": "ticket", "title": "", "description": None, "status": "",
         "status_category": "todo", "team": None, "project": None, "assignees": [],
         "labels": [], "estimate": None, "priority": None, "start_date": None,
-        "due_date": None, "parent_id": None, "created_at": None, "updated_at": at,
+        "due_date": None, "parent_id": None, "sprint": None, "created_at": None, "updated_at": at,
         "closed_at": None, "source_updated_at": at, "raw": None, "deleted_at": at,
     }  # fmt: skip
 
@@ -125,10 +127,19 @@ def jsonable(value: Any) -> Any:
 class Planner:
     """Applies a batch's records and deletions to a copy of the stored state."""
 
-    def __init__(self, connection: ConnectionRef, origin: str, stored: dict[uuid.UUID, Row]):
+    def __init__(
+        self,
+        connection: ConnectionRef,
+        origin: str,
+        stored: dict[uuid.UUID, Row],
+        recorded: dict[uuid.UUID, list[tuple[datetime, str]]] | None = None,
+    ):
         self.connection = connection
         self.origin = origin
         self.state = stored
+        # (time, column) of each change the vendor recorded itself, per item: those
+        # changes are history already, so diffing must not record them a second time.
+        self.recorded = recorded or {}
         self.plan = IngestPlan()
 
     def apply_record(self, record: WorkItem) -> None:
@@ -172,8 +183,10 @@ class Planner:
         changes = [(name, current[name], row[name]) for name in TRACKED_FIELDS]
         changes = [change for change in changes if change[1] != change[2]]
         resurrected = current["deleted_at"] is not None
+        recorded = self._recorded_between(row["id"], current["source_updated_at"], at)
         for name, old, new in changes:
-            self._event(row["id"], name, old, new, at)
+            if name not in recorded:
+                self._event(row["id"], name, old, new, at)
         if resurrected:
             self._event(row["id"], DELETED_FIELD, True, False, at)
         if changes or resurrected:
@@ -183,6 +196,30 @@ class Planner:
         if changes or resurrected or at > current["source_updated_at"]:
             self._write(row)
 
+    def _recorded_between(self, item: uuid.UUID, after: datetime, until: datetime) -> set[str]:
+        return {name for at, name in self.recorded.get(item, ()) if after < at <= until}
+
+    def vendor_events(self, changes: list[FieldChange]) -> None:
+        """One event per change the vendor recorded, for items the store will hold;
+        the repository skips those already kept (same item and change id)."""
+        seen: set[tuple[uuid.UUID, str]] = set()
+        for change in changes:
+            item = item_id(self.connection.id, change.external_id)
+            if item not in self.state or (item, change.change_id) in seen:
+                continue
+            seen.add((item, change.change_id))
+            self.plan.events.append(
+                {"item_id": item, "field": column_of(change.field),
+                 "old": self._vendor_value(change.field, change.old),
+                 "new": self._vendor_value(change.field, change.new),
+                 "at": change.at, "origin": VENDOR_CHANGELOG, "change_id": change.change_id}
+            )  # fmt: skip
+
+    def _vendor_value(self, name: str, value: Any) -> Any:
+        if name == "parent" and isinstance(value, str):
+            return str(item_id(self.connection.id, value))
+        return value
+
     def _write(self, row: Row) -> None:
         self.state[row["id"]] = row
         self.plan.rows[row["id"]] = row
@@ -190,8 +227,13 @@ class Planner:
     def _event(self, item: uuid.UUID, name: str, old: Any, new: Any, at: datetime) -> None:
         self.plan.events.append(
             {"item_id": item, "field": name, "old": jsonable(old), "new": jsonable(new),
-             "at": at, "origin": self.origin}
+             "at": at, "origin": self.origin, "change_id": None}
         )  # fmt: skip
+
+
+def column_of(field: str) -> str:
+    """The work_items column a vendor history field describes."""
+    return "parent_id" if field == "parent" else field
 
 
 def _is_stale(current: Row, version: datetime) -> bool:
@@ -206,10 +248,16 @@ def plan_batch(
     stored: dict[uuid.UUID, Row],
     records: list[WorkItem],
     deletions: list[Deletion],
+    history: list[FieldChange] | None = None,
 ) -> IngestPlan:
     """Apply every record and deletion, oldest version first (a deletion after a
-    record of the same time), to the stored state; return what to write."""
-    planner = Planner(connection, origin, stored)
+    record of the same time), to the stored state; add the vendor's own history
+    of the items; return what to write."""
+    recorded: dict[uuid.UUID, list[tuple[datetime, str]]] = {}
+    for change in history or ():
+        item = item_id(connection.id, change.external_id)
+        recorded.setdefault(item, []).append((change.at, column_of(change.field)))
+    planner = Planner(connection, origin, stored, recorded)
     steps: list[tuple[datetime, int, WorkItem | Deletion]] = [
         (record.source_updated_at, 0, record) for record in records
     ]
@@ -220,4 +268,5 @@ def plan_batch(
             planner.apply_record(step)
         else:
             planner.apply_deletion(step)
+    planner.vendor_events(list(history or ()))
     return planner.plan

@@ -120,10 +120,12 @@ class ItemWriteRepository:
         await self.session.execute(statement, params)
 
     async def append_events(self, rows: list[Row]) -> None:
+        """Append history; a vendor-recorded change already kept is skipped."""
         if rows:
             now = utcnow()
             await self.session.execute(
-                events.insert(), [{**row, "recorded_at": now} for row in rows]
+                _append_events_of(dialect_of(self.session)),
+                [{**row, "recorded_at": now} for row in rows],
             )
 
     def _upsert_statement(self) -> Executable:
@@ -143,6 +145,12 @@ def _upsert_of(dialect: str) -> Executable:
     )
 
 
+@cache
+def _append_events_of(dialect: str) -> Executable:
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(events)
+    return statement.on_conflict_do_nothing(index_elements=[events.c.item_id, events.c.change_id])
+
+
 @dataclass(frozen=True)
 class ItemFilters:
     connection: str | None = None
@@ -152,6 +160,7 @@ class ItemFilters:
     status_category: str | None = None
     assignee: str | None = None
     label: str | None = None
+    sprint: str | None = None
     updated_since: datetime | None = None
     q: str | None = None
     roadmap_item: uuid.UUID | None = None
@@ -243,6 +252,7 @@ class ItemReadRepository:
             (WorkItem.kind, filters.kind),
             (WorkItem.team, filters.team),
             (WorkItem.status_category, filters.status_category),
+            (WorkItem.sprint, filters.sprint),
         ):
             if value is not None:
                 query = query.where(column == value)

@@ -32,6 +32,7 @@ class ItemRead(BaseModel):
     priority: str | None
     start_date: date | None
     due_date: date | None
+    sprint: str | None
     parent: str | None
     created_at: datetime | None
     updated_at: datetime

@@ -40,6 +40,7 @@ class WorkItem(Base):
     start_date: Mapped[date | None]
     due_date: Mapped[date | None]
     parent_id: Mapped[uuid.UUID | None]
+    sprint: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
@@ -70,9 +71,13 @@ class ItemEvent(Base):
     # When the vendor says the change happened (its version time), not when we saw it.
     at: Mapped[datetime]
     origin: Mapped[str] = mapped_column(String(32))
+    # The vendor's id of a change it recorded itself (origin vendor_changelog): such a
+    # change is kept once however often it is read. NULL for changes we observed.
+    change_id: Mapped[str | None] = mapped_column(String(255))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (
         Index("ix_item_events_item_id_id", "item_id", "id"),
+        Index("ux_item_events_item_id_change_id", "item_id", "change_id", unique=True),
         Index("ix_item_events_at", "at"),
     )

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import JSONResponse
 from starlette.background import BackgroundTask
 
-from app.deps import SessionDep, SettingsDep, VaultDep
+from app.deps import SessionDep
 from app.errors import BadRequest, PayloadTooLarge
 from app.webhooks import service
 from app.webhooks.schemas import DeliveryRead, DeliveryStatus
@@ -23,13 +23,14 @@ router = APIRouter(prefix="/webhook-deliveries", tags=["webhooks"])
     status_code=status.HTTP_202_ACCEPTED,
     responses={200: {"description": "A delivery already received (duplicate: true)"}},
 )
-async def receive_webhook(
-    connection: str, request: Request, session: SessionDep, vault: VaultDep, settings: SettingsDep
-) -> JSONResponse:
-    body = await _capped_body(request, settings.webhook_max_bytes)
-    received = await service.receive(session, vault, connection, request.headers, body)
+async def receive_webhook(connection: str, request: Request) -> JSONResponse:
+    state = request.app.state
+    body = await _capped_body(request, state.settings.webhook_max_bytes)
+    received = await service.receive(
+        state.webhook_targets, state.delivery_writer, connection, request.headers, body
+    )
     code = status.HTTP_200_OK if received.duplicate else status.HTTP_202_ACCEPTED
-    # The session commits before this response leaves; the inbox wakes after it.
+    # The delivery is committed before this response leaves; the inbox wakes after it.
     wake = BackgroundTask(_wake_inbox, request)
     return JSONResponse(received.model_dump(), status_code=code, background=wake)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -20,16 +21,15 @@ class DeliveryRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def insert_new(self, values: dict[str, object]) -> bool:
-        """Store a delivery unless one with its (connection, delivery id) exists.
-        True when it was new."""
+    async def insert_new_many(self, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
+        """Store each delivery unless one with its (connection, delivery id) exists,
+        also earlier in `rows`; the ids of the rows that were new."""
         statement = (
             upsert_insert(self.session, deliveries)
-            .values(values)
             .on_conflict_do_nothing(index_elements=["connection_id", "delivery_id"])
             .returning(deliveries.c.id)
         )
-        return (await self.session.execute(statement)).first() is not None
+        return set((await self.session.execute(statement, rows)).scalars())
 
     async def claim_due(self, now: datetime, limit: int) -> Sequence[WebhookDelivery]:
         """Pending deliveries that are due, oldest first, locked for this transaction.

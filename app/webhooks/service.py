@@ -9,14 +9,12 @@ from collections.abc import Mapping
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.connections.service import connector_config
-from app.credentials import CredentialVault
 from app.errors import BadRequest, NotFound, Unauthorized
 from app.models.base import utcnow
 from app.webhooks.repository import DeliveryRepository
 from app.webhooks.schemas import DeliveryRead, Received
-from connectors import get_connector
-from connectors.base.http import VendorError
+from app.webhooks.targets import WebhookTargets
+from app.webhooks.writer import DeliveryWriter
 from connectors.base.webhooks import WebhookRejected
 
 # Never stored: credentials, and what only the HTTP hop needed.
@@ -26,33 +24,28 @@ DROPPED_HEADERS = frozenset(
 
 
 async def receive(
-    session: AsyncSession,
-    vault: CredentialVault,
+    targets: WebhookTargets,
+    writer: DeliveryWriter,
     name: str,
     headers: Mapping[str, str],
     body: bytes,
 ) -> Received:
-    connection, config = await connector_config(session, vault, name)
+    target = await targets.get(name)
     try:
-        connector = get_connector(connection.kind)
-    except VendorError:
-        raise NotFound(
-            f"{name} is a {connection.kind} connection: no webhooks for it yet"
-        ) from None
-    try:
-        connector.verify_webhook(config, headers, body)
+        target.connector.verify_webhook(target.config, headers, body)
     except WebhookRejected as rejected:
         raise Unauthorized(f"webhook rejected: {rejected}") from None
     _require_json(body)
     try:
-        delivery_id = connector.delivery_id(headers, body)
+        delivery_id = target.connector.delivery_id(headers, body)
     except WebhookRejected as rejected:
         raise BadRequest(str(rejected)) from None
     kept = {k.lower(): v for k, v in headers.items() if k.lower() not in DROPPED_HEADERS}
-    new = await DeliveryRepository(session).insert_new(
-        {"id": uuid.uuid4(), "connection_id": connection.id, "delivery_id": delivery_id,
+    now = utcnow()
+    new = await writer.store(
+        {"id": uuid.uuid4(), "connection_id": target.connection_id, "delivery_id": delivery_id,
          "headers": kept, "body": body, "status": "pending", "attempts": 0,
-         "received_at": utcnow(), "next_attempt_at": utcnow()}
+         "received_at": now, "next_attempt_at": now, "detail": None, "processed_at": None}
     )  # fmt: skip
     return Received(delivery=delivery_id, duplicate=not new)
 

@@ -45,6 +45,7 @@ class WorkItem(Record):
     start_date: date | None = None
     due_date: date | None = None
     parent_external_id: str | None = None
+    sprint: str | None = None  # the iteration it is planned in (Jira sprint, Linear cycle)
     created_at: AwareDatetime
     updated_at: AwareDatetime
     closed_at: AwareDatetime | None = None
@@ -68,6 +69,31 @@ class Link(Record):
     target_external_id: str
     kind: str = Field(min_length=1, max_length=64)
     stated_by: str
+
+
+HistoryField = Literal[
+    "title", "description", "status", "status_category", "kind", "team", "project",
+    "assignees", "labels", "estimate", "priority", "start_date", "due_date", "parent", "sprint",
+]  # fmt: skip
+HistoryValue = str | float | list[str] | None
+
+
+class FieldChange(Record):
+    """A past change of one field that the vendor itself recorded (Jira's changelog,
+    Linear's `updatedFrom`). Stored once as history with origin `vendor_changelog`.
+
+    Values are in the store's normalized form: assignees and labels are lists of
+    names, an estimate a number, dates `YYYY-MM-DD`, a parent its external id.
+    An item's changes travel in the same batch as the item (or after it is stored).
+    """
+
+    external_id: str = Field(min_length=1, max_length=255)
+    # The vendor's id of this change, stable across re-reads: history is kept once per id.
+    change_id: str = Field(min_length=1, max_length=255)
+    field: HistoryField
+    old: HistoryValue = None
+    new: HistoryValue = None
+    at: AwareDatetime
 
 
 class Deletion(Record):
@@ -102,4 +128,5 @@ class Batch(Record):
     links: tuple[Link, ...] = ()
     deletions: tuple[Deletion, ...] = ()
     presence: tuple[Presence, ...] = ()
+    history: tuple[FieldChange, ...] = ()
     cursor: Cursor | None = None

@@ -32,7 +32,9 @@ async def _all_pages(client: httpx.AsyncClient, **params: Any) -> list[dict[str,
 async def seeded(database: Database, connection: ConnectionRef) -> ConnectionRef:
     records = (
         work_item(1, 1, labels=("bug",), assignees=("ana",), title="Login fails"),
-        work_item(2, 2, labels=("ui", "bug"), status_category="in_progress", team="web"),
+        work_item(
+            2, 2, labels=("ui", "bug"), status_category="in_progress", team="web", sprint="W12"
+        ),
         work_item(3, 3, kind="epic", description="Covers 100% of checkout_flow"),
         work_item(4, 4, status_category="done"),
     )
@@ -51,6 +53,7 @@ async def test_items_are_listed_newest_first_without_deleted(
     assert first["id"] == str(item_id(seeded.id, "1"))
     assert (first["connection"], first["source"], first["external_id"]) == ("acme", "github", "1")
     assert (first["assignees"], first["labels"], first["deleted"]) == (["ana"], ["bug"], False)
+    assert (first["sprint"], body["items"][1]["sprint"]) == (None, "W12")
     assert first["updated_at"] == "2026-03-02T09:01:00Z"
 
 
@@ -60,6 +63,7 @@ async def test_items_are_listed_newest_first_without_deleted(
         ({"label": "bug"}, ["acme/api#2", "acme/api#1"]),
         ({"assignee": "ana"}, ["acme/api#1"]),
         ({"team": "web"}, ["acme/api#2"]),
+        ({"sprint": "W12"}, ["acme/api#2"]),
         ({"kind": "epic"}, ["acme/api#3"]),
         ({"status_category": "in_progress"}, ["acme/api#2"]),
         ({"q": "login"}, ["acme/api#1"]),
