@@ -13,7 +13,7 @@ from connectors.base.testing import ConformanceKit, WebhookSample
 from connectors.base.webhooks import hmac_sha256_hex
 from connectors.linear.connector import LinearConnector
 from connectors.linear.sim import LinearSim
-from connectors.linear.sim_render import Workspace
+from connectors.linear.sim_render import Workspace, team_keys
 from connectors.sim.world import World
 
 # shared/ sits beside the repository: shared/fixtures/real/linear.
@@ -48,7 +48,7 @@ def _live_keys(world: World) -> set[str]:
 KIT = ConformanceKit(
     connector=LinearConnector,
     simulator=lambda world: LinearSim(world).app,
-    scopes=lambda world: tuple(Workspace(world).teams),
+    scopes=lambda world: tuple(team_keys(world).values()),
     live_keys=_live_keys,
     sign=lambda secret, body: {"Linear-Signature": hmac_sha256_hex(secret, body)},
     webhook_samples=_webhook_samples,

@@ -59,6 +59,7 @@ def issue_to_item(raw: dict[str, Any], *, url: str | None = None) -> WorkItem:
         priority=PRIORITY_LABELS.get(int(issue.priority)),
         due_date=issue.dueDate,
         parent_external_id=issue.parent_id,
+        sprint=_sprint(issue),
         created_at=issue.createdAt,
         updated_at=issue.updatedAt,
         closed_at=issue.completedAt or issue.canceledAt,
@@ -67,12 +68,11 @@ def issue_to_item(raw: dict[str, Any], *, url: str | None = None) -> WorkItem:
     )
 
 
-def sprint_of(raw: dict[str, Any]) -> str | None:
-    """The issue's cycle as people name it: its name, or `Cycle 7`."""
-    cycle = Issue.model_validate(raw).cycle
-    if cycle is None:
+def _sprint(issue: Issue) -> str | None:
+    """The issue's cycle as people name it: its name, or `Cycle 7` for an unnamed one."""
+    if issue.cycle is None:
         return None
-    return cycle.name or f"Cycle {int(cycle.number)}"
+    return issue.cycle.name or f"Cycle {int(issue.cycle.number)}"
 
 
 def project_links(raw: dict[str, Any]) -> tuple[Link, ...]:

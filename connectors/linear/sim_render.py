@@ -83,6 +83,14 @@ def team_key(world_team: str, taken: set[str]) -> str:
     return f"{letters[:3]}{suffix}"
 
 
+def team_keys(world: World) -> dict[str, str]:
+    """Each World team's Linear key, in the World's order."""
+    keys: dict[str, str] = {}
+    for name in world.teams:
+        keys[name] = team_key(name, set(keys.values()))
+    return keys
+
+
 @dataclass
 class _Rendered:
     version: tuple[int, int]  # (World issue id, its version)
@@ -141,9 +149,9 @@ class Workspace:
 
     def _render_teams(self) -> None:
         created = iso(self.world.clock - timedelta(days=900))
+        self._key_of_team = team_keys(self.world)
         for name, team in self.world.teams.items():
-            key = team_key(name, set(self.teams))
-            self._key_of_team[name] = key
+            key = self._key_of_team[name]
             node: Node = {
                 "id": stable_id("team", name),
                 "key": key,

@@ -18,6 +18,7 @@ import orjson
 from connectors.base.contract import ConnectionConfig, WebhookResult
 from connectors.base.records import Batch, Deletion
 from connectors.base.webhooks import WebhookRejected, check_timestamp, verify_hmac_signature
+from connectors.linear.history import field_changes
 from connectors.linear.normalize import issue_to_item, project_links, project_to_item
 from connectors.linear.payloads import Issue, WebhookEvent
 
@@ -75,7 +76,8 @@ def _issue(config: ConnectionConfig, delivery: WebhookEvent, event: str) -> Webh
         reason = f"team {issue.team.key} is not a scope of {config.name}"
         return WebhookResult(event=event, ignored_because=reason)
     item = issue_to_item(delivery.data, url=delivery.url)
-    batch = Batch(items=(item,), links=project_links(delivery.data))
+    history = field_changes(item, delivery.updatedFrom) if delivery.action == "update" else ()
+    batch = Batch(items=(item,), links=project_links(delivery.data), history=history)
     return WebhookResult(event=event, batch=batch)
 
 
