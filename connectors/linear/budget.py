@@ -3,13 +3,15 @@
 VendorClient paces requests by the requests budget (LINEAR_RATE_LIMIT). A Linear
 key also has a leaky bucket of complexity points, reported in the
 x-ratelimit-complexity-* headers with the cost of each query in x-complexity.
-Before each query, ComplexityPacer waits until the bucket holds what the last
-query cost, with a margin, instead of spending it to the end and being refused.
+Before each query, ComplexityPacer waits until the bucket holds what the same
+query cost last time (Linear prices a query by its page sizes, not by what it
+finds, so that is what it will cost again), with a margin, instead of spending
+the bucket to the end and being refused.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 import httpx
@@ -23,7 +25,7 @@ COMPLEXITY: Final = RateLimitPolicy(
     ResetFormat.EPOCH_MILLISECONDS,
 )
 COST_HEADER = "x-complexity"
-MARGIN = 2.0  # keep twice the last query's cost in hand
+MARGIN = 1.25  # what the next query costs, and a quarter more in hand
 LONGEST_PAUSE = 300.0  # seconds; past that, let the vendor say no and the client wait
 
 
@@ -33,21 +35,25 @@ class ComplexityPacer:
     remaining: float | None = None
     limit: float | None = None
     reset: float | None = None  # epoch seconds when the bucket is full
-    last_cost: float = 0.0
+    costs: dict[str, float] = field(default_factory=dict)  # by query name
     paused: float = 0.0  # seconds spent waiting, in all
 
-    def observe(self, headers: httpx.Headers) -> None:
+    def observe(self, query: str, headers: httpx.Headers) -> None:
         state = COMPLEXITY.read(headers, self.client.now())
         self.remaining, self.limit, self.reset = state.remaining, state.limit, state.reset
         cost = headers.get(COST_HEADER)
         if cost is not None and cost.replace(".", "", 1).isdigit():
-            self.last_cost = float(cost)
+            self.costs[query] = float(cost)
 
-    def wait_needed(self) -> float:
-        """Seconds until the bucket refills to MARGIN x the last cost (0: go on)."""
+    def expect(self, query: str, cost: float) -> None:
+        """What `query` should cost before it is first sent (its answer says for sure)."""
+        self.costs.setdefault(query, cost)
+
+    def wait_needed(self, query: str) -> float:
+        """Seconds until the bucket refills to MARGIN x what `query` costs (0: go on)."""
         if self.remaining is None or self.limit is None or self.reset is None:
             return 0.0
-        wanted = min(self.last_cost * MARGIN, self.limit)
+        wanted = min(self.costs.get(query, 0.0) * MARGIN, self.limit)
         if self.remaining >= wanted:
             return 0.0
         now = self.client.now()
@@ -56,8 +62,8 @@ class ComplexityPacer:
         per_second = (self.limit - self.remaining) / (self.reset - now)
         return min((wanted - self.remaining) / per_second, LONGEST_PAUSE)
 
-    async def before_query(self) -> None:
-        seconds = self.wait_needed()
+    async def before_query(self, query: str) -> None:
+        seconds = self.wait_needed(query)
         if seconds > 0:
             self.paused += seconds
             await self.client.pause(seconds)

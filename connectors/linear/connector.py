@@ -110,7 +110,9 @@ class LinearConnector(Connector):
         condition: dict[str, Any] = {"team": {"key": {"eq": scope}}}
         if since is not None:
             condition["updatedAt"] = {"gt": _linear_time(since - OVERLAP)}
-        variables = {"filter": condition, "first": queries.ISSUES_PAGE_SIZE}
+        # Linear charges a page's size, found or not: small pages when little changed.
+        size = queries.ISSUES_PAGE_SIZE if since is None else queries.CHANGES_PAGE_SIZE
+        variables = {"filter": condition, "first": size}
         async for nodes in self._walk(queries.ISSUES, variables, "issues", pacer):
             yield _issue_page(nodes)
 
@@ -136,11 +138,12 @@ class LinearConnector(Connector):
         first = PageRequest(url="/graphql", method="POST",
                             json={"query": query, "variables": variables})  # fmt: skip
         paginator = GraphQLCursorPaginator(page_info_path=f"data.{root}.pageInfo")
-        await pacer.before_query()
+        pacer.expect(root, queries.expected_cost(root, variables["first"]))
+        await pacer.before_query(root)
         async for body, response in paginate(self.client, first, paginator):
-            pacer.observe(response.headers)
+            pacer.observe(root, response.headers)
             yield _nodes(body, root, response)
-            await pacer.before_query()
+            await pacer.before_query(root)
 
     @classmethod
     def verify_webhook(

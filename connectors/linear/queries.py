@@ -2,15 +2,21 @@
 query within Linear's complexity limit of 10,000 points.
 
 Linear counts 0.1 point per scalar field and 1 per object, and multiplies what a
-connection's nodes cost by its page size. An issue below costs about 27 points
-(its 20 labels most of them), so 200 issues cost ~5,500; a project ~33 points,
-so 100 projects ~3,300. tests/connectors/linear checks both against the
+connection's nodes cost by its page size, whatever the page holds. An issue below
+costs about 35 points (its 20 labels most of them), so a page of 200 costs
+~6,900; a project ~33 points, so 100 projects ~3,300. A first or full read uses
+large pages (few requests); an incremental one, which usually finds little, small
+pages (few points). tests/connectors/linear checks the costs against the
 simulator, which computes complexity the same way.
 """
 
 from __future__ import annotations
 
+# Points one node of each query costs, by Linear's rule (see above).
+NODE_COST = {"issues": 34.6, "projects": 33.2}
+
 ISSUES_PAGE_SIZE = 200
+CHANGES_PAGE_SIZE = 50  # issues, when reading what changed since the cursor
 PROJECTS_PAGE_SIZE = 100
 LABELS_PER_ISSUE = 20
 TEAMS_PER_PROJECT = 25
@@ -54,3 +60,8 @@ query Projects($filter: ProjectFilter!, $first: Int!, $after: String) {{
   }}
 }}
 """
+
+
+def expected_cost(root: str, page_size: int) -> float:
+    """What Linear will charge for one page of `root` (issues, projects) of this size."""
+    return 1.0 + page_size * NODE_COST[root] + 1.2  # the connection, its nodes, pageInfo
