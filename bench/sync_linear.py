@@ -65,13 +65,23 @@ uvicorn.run(app, host="127.0.0.1", port=port, access_log=False, log_level="warni
 """
 
 
-def expected_live(issues: int) -> int:
-    """Live issues and projects of the simulated workspace, from the same seeded World."""
-    from connectors.linear.sim_render import Workspace
-    from connectors.sim.world import World
+class Mirror:
+    """The simulator's workspace, rebuilt here from the same seed and churned in step
+    with it (a World's churn is deterministic), to know what a sync must store."""
 
-    workspace = Workspace(World.single_repo("acme", "api", issues=issues, pull_requests=0))
-    return sum(1 for _ in workspace.live_issues()) + len(workspace.projects)
+    def __init__(self, issues: int) -> None:
+        from connectors.linear.sim_render import Workspace
+        from connectors.sim.world import World
+
+        self.world = World.single_repo("acme", "api", issues=issues, pull_requests=0)
+        self.workspace = Workspace(self.world)
+
+    def advance(self, changes: int) -> None:
+        self.world.advance(changes)
+        self.workspace.refresh()
+
+    def live(self) -> int:
+        return sum(1 for _ in self.workspace.live_issues()) + len(self.workspace.projects)
 
 
 class Simulator:
@@ -180,7 +190,16 @@ def timed_sync(argv: list[str], folder: Path, env: dict[str, str], sim: Simulato
     )
 
 
-def one_run(sim: Simulator, workdir: Path, live: int, churn: int) -> tuple[SyncResult, SyncResult]:
+def live_rows(database: Path) -> int:
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        query = "SELECT count(*) FROM work_items WHERE deleted_at IS NULL"
+        (stored,) = connection.execute(query).fetchone()
+    return int(stored)
+
+
+def one_run(
+    sim: Simulator, workdir: Path, mirror: Mirror, churn: int
+) -> tuple[SyncResult, SyncResult]:
     folder = Path(tempfile.mkdtemp(prefix="bridge_", dir=workdir))
     database = folder / "bridge.db"
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRIDGE_")}
@@ -193,17 +212,16 @@ def one_run(sim: Simulator, workdir: Path, live: int, churn: int) -> tuple[SyncR
     done = subprocess.run(add, cwd=folder, env=env, capture_output=True, text=True, check=False)
     check(done.returncode == 0, f"connections add failed: {done.stderr[-2000:]}")
     full = timed_sync([bridge, "sync", CONNECTION, "--full", "--json"], folder, env, sim, "full")
+    live = mirror.live()
     check(full.created == live, f"bridge created {full.created}, the simulator shows {live}")
-    with contextlib.closing(sqlite3.connect(database)) as connection:
-        (stored,) = connection.execute(
-            "SELECT count(*) FROM work_items WHERE deleted_at IS NULL"
-        ).fetchone()
-    check(stored == live, f"work_items holds {stored} live rows, not {live}")
+    check(live_rows(database) == live, f"work_items holds {live_rows(database)} live rows")
     sim.advance(churn)
+    mirror.advance(churn)
     incremental = timed_sync(
         [bridge, "sync", CONNECTION, "--json"], folder, env, sim, "incremental"
     )
     check(incremental.fetched < full.fetched, "the incremental run read less than the full one")
+    check(live_rows(database) == mirror.live(), "after churn, the store holds what Linear shows")
     shutil.rmtree(folder)
     return full, incremental
 
@@ -242,11 +260,12 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench_linear_"))
     try:
         log(f"generating the expected workspace of {args.issues:,} issues")
-        live = expected_live(args.issues)
+        mirror = Mirror(args.issues)
+        live = mirror.live()
         with simulator(args.issues, workdir) as sim:
             fulls, incrementals = [], []
             for number in range(1, args.runs + 1):
-                full, incremental = one_run(sim, workdir, live, args.churn)
+                full, incremental = one_run(sim, workdir, mirror, args.churn)
                 log(f"run {number}: full {full.wall_s:.1f} s, {full.requests_sim} requests; "
                     f"incremental {incremental.wall_s:.1f} s, "
                     f"{incremental.requests_sim} requests")  # fmt: skip
