@@ -1,10 +1,12 @@
 """The Linear connector: issues of each team (scope = team key) and the projects
 those teams work on, through Linear's GraphQL API (`POST /graphql`).
 
-Per scope, each run reads projects, then issues, both ordered by `updatedAt`
-with `filter: {updatedAt: {gt: cursor - overlap}}` and `includeArchived: true`,
-since archiving (or trashing) is how an issue leaves Linear: those become
-Deletions. A project spanning several of the connection's teams is read under
+Per scope, each run reads projects, then issues, both ordered by `updatedAt`.
+An incremental run asks for `filter: {updatedAt: {gt: cursor - overlap}}` and
+`includeArchived: true`, since archiving (or trashing) is how an issue leaves
+Linear: those become Deletions. A full run reads only what is live and lists it
+(Presence), so whatever it does not list is tombstoned without a Deletion each.
+A project spanning several of the connection's teams is read under
 the first of them in the connection's scopes, so it is stored once. The cursor
 of a scope holds both high-water marks, capped at the run's start.
 """
@@ -112,7 +114,7 @@ class LinearConnector(Connector):
             condition["updatedAt"] = {"gt": _linear_time(since - OVERLAP)}
         # Linear charges a page's size, found or not: small pages when little changed.
         size = queries.ISSUES_PAGE_SIZE if since is None else queries.CHANGES_PAGE_SIZE
-        variables = {"filter": condition, "first": size}
+        variables = {"filter": condition, "first": size, "archived": since is not None}
         async for nodes in self._walk(queries.ISSUES, variables, "issues", pacer):
             yield _issue_page(nodes)
 
@@ -122,7 +124,11 @@ class LinearConnector(Connector):
         condition: dict[str, Any] = {"accessibleTeams": {"some": {"key": {"eq": scope}}}}
         if since is not None:
             condition["updatedAt"] = {"gt": _linear_time(since - OVERLAP)}
-        variables = {"filter": condition, "first": queries.PROJECTS_PAGE_SIZE}
+        variables = {
+            "filter": condition,
+            "first": queries.PROJECTS_PAGE_SIZE,
+            "archived": since is not None,
+        }
         async for nodes in self._walk(queries.PROJECTS, variables, "projects", pacer):
             mine = [n for n in nodes if self._home_scope(n) == scope]
             yield _project_page(mine, scope, _newest_of(nodes))

@@ -34,9 +34,9 @@ ISSUE_FIELDS = f"""
 """
 
 ISSUES = f"""
-query Issues($filter: IssueFilter!, $first: Int!, $after: String) {{
+query Issues($filter: IssueFilter!, $first: Int!, $after: String, $archived: Boolean!) {{
   issues(filter: $filter, first: $first, after: $after, orderBy: updatedAt,
-         includeArchived: true) {{
+         includeArchived: $archived) {{
     nodes {{ {ISSUE_FIELDS} }}
     pageInfo {{ hasNextPage endCursor }}
   }}
@@ -52,9 +52,9 @@ PROJECT_FIELDS = f"""
 """
 
 PROJECTS = f"""
-query Projects($filter: ProjectFilter!, $first: Int!, $after: String) {{
+query Projects($filter: ProjectFilter!, $first: Int!, $after: String, $archived: Boolean!) {{
   projects(filter: $filter, first: $first, after: $after, orderBy: updatedAt,
-           includeArchived: true) {{
+           includeArchived: $archived) {{
     nodes {{ {PROJECT_FIELDS} }}
     pageInfo {{ hasNextPage endCursor }}
   }}

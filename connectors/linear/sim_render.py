@@ -318,6 +318,10 @@ class Workspace:
             self._next_number[team["key"]] += 1
         return self._numbers[where]
 
+    def render(self, issue: Issue) -> Node:
+        """A World issue (a live one, or the snapshot a Change holds) as a Linear issue."""
+        return self._issue(issue)
+
     def _issue(self, issue: Issue) -> Node:
         team = self.team_of(issue)
         number = self._number(issue, team)

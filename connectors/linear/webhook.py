@@ -19,7 +19,12 @@ from connectors.base.contract import ConnectionConfig, WebhookResult
 from connectors.base.records import Batch, Deletion
 from connectors.base.webhooks import WebhookRejected, check_timestamp, verify_hmac_signature
 from connectors.linear.history import field_changes
-from connectors.linear.normalize import issue_to_item, project_links, project_to_item
+from connectors.linear.normalize import (
+    is_gone,
+    issue_to_item,
+    project_links,
+    project_to_item,
+)
 from connectors.linear.payloads import Issue, WebhookEvent
 
 SIGNATURE_HEADER = "linear-signature"
@@ -61,20 +66,22 @@ def parse(config: ConnectionConfig, payload: Any, received_at: datetime) -> Webh
     event = f"{delivery.type}.{delivery.action}"
     if delivery.type not in HANDLED_TYPES:
         return WebhookResult(event=event, ignored_because=f"{delivery.type} events are not used")
-    if delivery.action == "remove":
+    team = (delivery.data.get("team") or {}).get("key")
+    if config.scopes and team is not None and team not in config.scopes:
+        return WebhookResult(
+            event=event, ignored_because=f"team {team} is not a scope of {config.name}"
+        )
+    if delivery.action == "remove" or is_gone(delivery.data):
+        # An update can archive (or trash) the entity: it is gone all the same.
         return _removed(delivery, event, received_at)
     if delivery.type == "Project":
         return WebhookResult(
             event=event, batch=Batch(items=(project_to_item(delivery.data, scope=None),))
         )
-    return _issue(config, delivery, event)
+    return _issue(delivery, event)
 
 
-def _issue(config: ConnectionConfig, delivery: WebhookEvent, event: str) -> WebhookResult:
-    issue = Issue.model_validate(delivery.data)
-    if config.scopes and issue.team.key not in config.scopes:
-        reason = f"team {issue.team.key} is not a scope of {config.name}"
-        return WebhookResult(event=event, ignored_because=reason)
+def _issue(delivery: WebhookEvent, event: str) -> WebhookResult:
     item = issue_to_item(delivery.data, url=delivery.url)
     history = field_changes(item, delivery.updatedFrom) if delivery.action == "update" else ()
     batch = Batch(items=(item,), links=project_links(delivery.data), history=history)

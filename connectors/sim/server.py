@@ -23,6 +23,7 @@ from starlette.routing import Mount, Route
 
 from connectors.github.sim import GitHubSim, GitHubSimOptions, GitHubWebhookEmitter, iso
 from connectors.linear.sim import LinearSim, LinearSimOptions
+from connectors.linear.sim_webhooks import LinearWebhookEmitter
 from connectors.sim.world import Change, World
 
 PREFIXES: dict[str, str] = {"github": "/github", "linear": "/linear"}
@@ -43,10 +44,12 @@ def build_sim_app(
     github: GitHubSimOptions | None = None,
     github_webhooks: Sequence[GitHubWebhookEmitter] = (),
     linear: LinearSimOptions | None = None,
+    linear_webhooks: Sequence[LinearWebhookEmitter] = (),
 ) -> Starlette:
     """The simulators of every vendor over `world`, and the /_sim control endpoints.
 
-    `github_webhooks` receive a signed delivery for each change `/_sim/advance` makes.
+    `github_webhooks` (and `linear_webhooks`) receive a signed delivery for each change
+    `/_sim/advance` makes.
     The GitHubSim is `app.state.github`, the LinearSim `app.state.linear`, the world
     `app.state.world`.
     """
@@ -59,7 +62,7 @@ def build_sim_app(
             detail = f"changes must be an integer in 1..{MAX_ADVANCE}"
             return JSONResponse({"detail": detail}, status_code=422)
         changes = world.advance(int(raw))
-        failures = await _deliver(world, changes, github_webhooks)
+        failures = await _deliver(world, changes, [*github_webhooks, *linear_webhooks])
         return JSONResponse(
             {
                 "clock": iso(world.clock),
@@ -92,7 +95,9 @@ def build_sim_app(
 
 
 async def _deliver(
-    world: World, changes: Sequence[Change], emitters: Sequence[GitHubWebhookEmitter]
+    world: World,
+    changes: Sequence[Change],
+    emitters: Sequence[GitHubWebhookEmitter | LinearWebhookEmitter],
 ) -> list[str]:
     """Send the changes to every emitter; a dead receiver is reported, not fatal to churn."""
     failures: list[str] = []

@@ -14,6 +14,10 @@ from app.db import Database
 from app.items.identity import item_id
 from app.models import Connection, WebhookDelivery, WorkItem
 from connectors.base.webhooks import hmac_sha256_hex
+from connectors.linear.sim_render import team_keys
+from connectors.linear.sim_webhooks import LinearWebhookEmitter
+from connectors.sim.server import build_sim_app
+from connectors.sim.world import World
 from tests.real_fixtures import load
 from tests.webhooks.helpers import WEBHOOK_SECRET, process_inbox
 
@@ -85,3 +89,38 @@ async def test_update_then_remove_are_applied_with_history(
     assert removed.status_code == 202
     assert await process_inbox(db_url) == 1
     assert (await stored_item(client, database, WEB_44))["deleted"] is True
+
+
+async def test_the_simulator_s_deliveries_keep_the_store_in_step(
+    client: httpx.AsyncClient, database: Database, db_url: str
+) -> None:
+    world = World.generate(2, "small")
+    body = {"name": "lin", "kind": "linear", "scopes": list(team_keys(world).values()),
+            "webhook_secret": WEBHOOK_SECRET}  # fmt: skip
+    assert (await client.post("/api/v1/connections", json=body)).status_code == 201
+    emitter = LinearWebhookEmitter("/webhooks/lin", WEBHOOK_SECRET, client=client)
+    sim = build_sim_app(world, linear_webhooks=[emitter])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=sim),
+                                 base_url="http://sim.test") as control:  # fmt: skip
+        advanced = (await control.post("/_sim/advance?changes=25")).json()
+    assert advanced["webhook_failures"] == []
+    victim = next(i for i in world.all_issues() if not i.is_pull_request)
+    [removed] = await emitter.send(world, [world.delete_issue(victim.repo, victim.number)])
+    assert removed.status_code == 202
+    assert await process_inbox(db_url) > 0
+    workspace = sim.state.linear.workspace
+    workspace.refresh()
+    async with database.job_session() as session:
+        rows = await session.execute(
+            select(WorkItem.external_id, WorkItem.title, WorkItem.deleted_at)
+        )
+        stored = {external_id: (title, deleted) for external_id, title, deleted in rows}
+    assert len(stored) > 10
+    for external_id, (title, deleted) in stored.items():
+        node = workspace.issues[external_id]
+        if deleted is None:  # the newest delivery of an issue is what the API shows
+            assert title == node["title"]
+        else:
+            assert node["archivedAt"] is not None
+    trashed = [n for n in workspace.issues.values() if n["trashed"]]
+    assert [stored[n["id"]][1] is not None for n in trashed] == [True] * len(trashed)

@@ -211,7 +211,7 @@ async def test_the_connector_queries_fit_the_limit(
     query: str, root: str, size: int, filter_: dict[str, Any]
 ) -> None:
     sim = LinearSim(World.generate(seed=3, size="medium"))
-    response = await post(sim, query, filter=filter_, first=size)
+    response = await post(sim, query, filter=filter_, first=size, archived=True)
     assert response.status_code == 200, response.text
     assert response.json()["data"][root]["nodes"]
     cost = int(response.headers["x-complexity"])
