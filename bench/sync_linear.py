@@ -7,8 +7,8 @@ One simulator, in its own process on a free loopback port, serves
 `World.single_repo("acme", "api", issues=N, pull_requests=0)` as one Linear team
 (PAY) with Linear's default limits for an API key (5,000 requests and 3,000,000
 complexity points an hour, 10,000 points a query). Of the N issues, those closed
-over a year ago are auto-archived, as Linear does: the connector reads them (with
-includeArchived) and records them as deletions, so it stores fewer than it reads.
+over a year ago are auto-archived, as Linear does: a full sync reads only the live
+ones, an incremental one archived ones too (as deletions).
 
 Then, `--runs` times, in a fresh temp folder with a new SQLite file:
   1. `bridge connections add acme --kind linear --base-url SIM/linear --scope PAY`
@@ -20,10 +20,12 @@ Then, `--runs` times, in a fresh temp folder with a new SQLite file:
      incremental run), timed the same way. Checks: it succeeded and read fewer
      issues than the full run.
 
-issues/s = N issues read / seconds (process wall time, start-up included; and
-in-run, from the run's own started_at/finished_at). Requests are what bridge
-reports and what the simulator counted; complexity is the points the simulator
-charged. Prints a Markdown table of medians and one JSON line.
+items/s = items read and stored (the run's `fetched`) / seconds: process wall time,
+start-up included, and in-run, from the run's own started_at/finished_at. Requests
+are what bridge reports and what the simulator counted; complexity is the points
+the simulator charged; CPU seconds of bridge (os.wait4) and of the simulator over
+the same interval (/proc/PID/stat), since both share the machine's two cores.
+Prints a Markdown table of medians and one JSON line.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ import httpx
 from common import check, free_port, log
 
 CONNECTION = "acme"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 SCOPE = "PAY"
 SIM_START_TIMEOUT = 300.0
 
@@ -108,6 +111,12 @@ class Simulator:
             time.sleep(0.2)
         raise SystemExit(f"simulator did not answer within {SIM_START_TIMEOUT:.0f} s")
 
+    def cpu_seconds(self) -> float:
+        assert self._process is not None
+        stat = Path(f"/proc/{self._process.pid}/stat").read_text()
+        fields = stat[stat.rindex(")") + 2 :].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+
     def stats(self) -> dict[str, Any]:
         response = self._client.get(f"{self.root}/_sim/stats")
         response.raise_for_status()
@@ -154,6 +163,7 @@ class SyncResult:
     complexity: float
     peak_rss_mib: float
     cpu_s: float
+    sim_cpu_s: float
 
 
 def _stamp(value: str) -> datetime:
@@ -162,7 +172,7 @@ def _stamp(value: str) -> datetime:
 
 def timed_sync(argv: list[str], folder: Path, env: dict[str, str], sim: Simulator,
                kind: str) -> SyncResult:  # fmt: skip
-    before = sim.stats()
+    before, sim_cpu = sim.stats(), sim.cpu_seconds()
     out, err = folder / f"{kind}.json", folder / f"{kind}.err"
     with out.open("wb") as stdout, err.open("wb") as stderr:
         started = time.perf_counter()
@@ -170,6 +180,7 @@ def timed_sync(argv: list[str], folder: Path, env: dict[str, str], sim: Simulato
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
     code = os.waitstatus_to_exitcode(status)
+    sim_cpu = sim.cpu_seconds() - sim_cpu
     check(code == 0, f"bridge sync exited {code}: {err.read_text()[-2000:]}")
     after = sim.stats()
     run = json.loads(out.read_text())
@@ -187,6 +198,7 @@ def timed_sync(argv: list[str], folder: Path, env: dict[str, str], sim: Simulato
         complexity=after["complexity"] - before["complexity"],
         peak_rss_mib=usage.ru_maxrss / 1024,
         cpu_s=usage.ru_utime + usage.ru_stime,
+        sim_cpu_s=sim_cpu,
     )
 
 
@@ -233,17 +245,19 @@ def median(results: list[SyncResult], name: str) -> float:
 def report(issues: int, live: int, fulls: list[SyncResult], incrementals: list[SyncResult]) -> None:
     print(f"\n{issues:,} Linear issues ({live:,} live issues and projects), "
           f"median of {len(fulls)} runs\n")  # fmt: skip
-    print("| run | issues/s (process) | issues/s (in-run) | wall s | requests (bridge / sim) "
-          "| complexity points | created | updated | deleted | peak RSS |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| run | items/s (process) | items/s (in-run) | wall s | requests (bridge / sim) "
+          "| complexity points | created | updated | deleted | CPU s bridge / sim "
+          "| peak RSS |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for kind, results in (("full", fulls), ("incremental", incrementals)):
-        read = issues if kind == "full" else median(results, "fetched")
+        read = median(results, "fetched")
         print(
             f"| {kind} | {read / median(results, 'wall_s'):,.0f} "
             f"| {read / median(results, 'inner_s'):,.0f} | {median(results, 'wall_s'):.1f} "
             f"| {median(results, 'requests_reported'):.0f} / {median(results, 'requests_sim'):.0f} "
             f"| {median(results, 'complexity'):,.0f} | {median(results, 'created'):.0f} "
             f"| {median(results, 'updated'):.0f} | {median(results, 'deleted'):.0f} "
+            f"| {median(results, 'cpu_s'):.1f} / {median(results, 'sim_cpu_s'):.1f} "
             f"| {median(results, 'peak_rss_mib'):.0f} MiB |"
         )
     summary = {"issues": issues, "live": live, "full": [asdict(r) for r in fulls],
