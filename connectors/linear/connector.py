@@ -130,7 +130,8 @@ class LinearConnector(Connector):
             "archived": since is not None,
         }
         async for nodes in self._walk(queries.PROJECTS, variables, "projects", pacer):
-            mine = [n for n in nodes if self._home_scope(n) == scope]
+            # A project past the first TEAMS_PER_PROJECT teams' keys: count it here.
+            mine = [n for n in nodes if (self._home_scope(n) or scope) == scope]
             yield _project_page(mine, scope, _newest_of(nodes))
 
     def _home_scope(self, project: dict[str, Any]) -> str | None:

@@ -162,8 +162,6 @@ class Matcher:
             return self.workspace.issue(node["parentId"]) if node.get("parentId") else None
         if name == "accessibleTeams":
             return node["teams"]
-        if name == "labels" and isinstance(node.get(name), list):
-            return node[name]
         return node.get(name)
 
     def _field(self, value: Any, wanted: dict[str, Any]) -> bool:
@@ -244,6 +242,24 @@ class Listings:
         keys = [(n[order], n["id"]) for n in nodes]
         self._cache[(name, order)] = (self.workspace.changed_at, keys, nodes)
         return keys, nodes
+
+
+@dataclass
+class Groups:
+    """Nodes grouped by a key (issues by parent, by project), rebuilt only when the
+    workspace changed, so a nested connection does not scan every issue."""
+
+    workspace: Workspace
+    _cache: dict[str, tuple[int, dict[Any, list[Node]]]] = field(default_factory=dict)
+
+    def of(self, name: str, key: Callable[[Node], Any], value: Any) -> list[Node]:
+        cached = self._cache.get(name)
+        if cached is None or cached[0] != self.workspace.changed_at:
+            groups: dict[Any, list[Node]] = {}
+            for node in self.workspace.issues.values():
+                groups.setdefault(key(node), []).append(node)
+            cached = self._cache[name] = (self.workspace.changed_at, groups)
+        return cached[1].get(value, [])
 
 
 @dataclass(frozen=True)
@@ -425,6 +441,10 @@ class Context:
     workspace: Workspace
     listings: Listings
     max_page_size: int
+    groups: Groups = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.groups = Groups(self.workspace)
 
     @property
     def matcher(self) -> Matcher:
@@ -553,16 +573,21 @@ def _viewer(_root: None, info: GraphQLResolveInfo[Context]) -> Node:
     return next(iter(_context(info).workspace.users.values()))
 
 
+def _small_page(info: GraphQLResolveInfo[Context], values: Iterable[Node],
+                args: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    """A connection over a few nodes, sorted on the spot."""
+    page_args = PageArgs.of(args, _context(info).max_page_size)
+    ordered = sorted(values, key=lambda n: (n[page_args.order], n["id"]))
+    keys = [(n[page_args.order], n["id"]) for n in ordered]
+    return paginate(keys, ordered, page_args, _context(info).matcher).as_connection()
+
+
 def _members(name: str) -> Callable[..., dict[str, Any]]:
     """A connection field over a list (or dict) the node holds."""
 
     def resolve(node: Node, info: GraphQLResolveInfo[Context], **args: Any) -> dict[str, Any]:
         held = node[name]
-        values = list(held.values()) if isinstance(held, dict) else list(held)
-        page_args = PageArgs.of(args, _context(info).max_page_size)
-        ordered = sorted(values, key=lambda n: (n[page_args.order], n["id"]))
-        keys = [(n[page_args.order], n["id"]) for n in ordered]
-        return paginate(keys, ordered, page_args, _context(info).matcher).as_connection()
+        return _small_page(info, held.values() if isinstance(held, dict) else held, args)
 
     return resolve
 
@@ -572,17 +597,14 @@ def _parent(node: Node, info: GraphQLResolveInfo[Context]) -> Node | None:
 
 
 def _children(node: Node, info: GraphQLResolveInfo[Context], **args: Any) -> dict[str, Any]:
-    workspace, node_id = _context(info).workspace, node["id"]
-    source = lambda: (n for n in workspace.issues.values() if n["parentId"] == node_id)  # noqa: E731
-    return _page(info, f"children:{node_id}", source, args)
+    children = _context(info).groups.of("by-parent", lambda n: n["parentId"], node["id"])
+    return _small_page(info, children, args)
 
 
 def _project_issues(node: Node, info: GraphQLResolveInfo[Context], **args: Any) -> dict[str, Any]:
-    workspace, node_id = _context(info).workspace, node["id"]
-    source = lambda: (  # noqa: E731
-        n for n in workspace.issues.values() if n["project"] and n["project"]["id"] == node_id
-    )
-    return _page(info, f"project-issues:{node_id}", source, args)
+    groups = _context(info).groups
+    issues = groups.of("by-project", lambda n: n["project"] and n["project"]["id"], node["id"])
+    return _small_page(info, issues, args)
 
 
 def _team_projects(node: Node, info: GraphQLResolveInfo[Context], **args: Any) -> dict[str, Any]:

@@ -244,3 +244,26 @@ async def test_a_spent_budget_is_ratelimited(status: int) -> None:
     assert refused.status_code == status
     assert refused.json()["errors"][0]["extensions"]["code"] == "RATELIMITED"
     assert int(refused.headers["x-ratelimit-complexity-remaining"]) == 3
+
+
+async def test_sub_issues_are_children_of_their_parent() -> None:
+    the_world = world()
+    sim = LinearSim(the_world)
+    epic = next(i for i in the_world.all_issues() if the_world.sub_issues(i.repo, i.number))
+    query = """query($id: String!) { issue(id: $id) { title
+        children(first: 100) { nodes { title parent { title } } } } }"""
+    [node] = [n for n in sim.workspace.issues.values() if n["title"] == epic.title][:1]
+    found = (await data(sim, query, id=node["identifier"]))["issue"]
+    expected = sorted(i.title for i in the_world.sub_issues(epic.repo, epic.number))
+    assert sorted(c["title"] for c in found["children"]["nodes"]) == expected
+    assert {c["parent"]["title"] for c in found["children"]["nodes"]} == {epic.title}
+
+
+async def test_last_reads_the_end_of_the_list() -> None:
+    sim = LinearSim(world())
+    whole = (await data(sim, TEAM_ISSUES, key="MOB", first=250))["issues"]["nodes"]
+    query = """{ issues(last: 3, filter: {team: {key: {eq: "MOB"}}}) {
+        nodes { identifier } pageInfo { hasPreviousPage hasNextPage } } }"""
+    found = (await data(sim, query))["issues"]
+    assert [n["identifier"] for n in found["nodes"]] == [n["identifier"] for n in whole[-3:]]
+    assert found["pageInfo"] == {"hasPreviousPage": True, "hasNextPage": False}
