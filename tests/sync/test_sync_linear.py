@@ -161,3 +161,14 @@ async def test_a_small_complexity_budget_is_paced_not_spent(database: Database) 
     assert linear.sim.stats.count(400) == 0, "never refused: it slowed down instead"
     assert linear.clock.slept, "it waited for the bucket to refill"
     assert max(linear.clock.slept) < 60, "a few seconds at a time, not a refusal's minute"
+
+
+async def test_a_nearly_spent_request_budget_is_paced_not_spent(database: Database) -> None:
+    world = World.single_repo("acme", "api", issues=1_200, pull_requests=0)
+    linear = SimulatedLinear.of(world, forced_requests_remaining=3)
+    await add_linear(database, "acme-linear", "PAY")
+    run = await run_sync(database, VAULT, "acme-linear", full=True, http=linear.http)
+    assert (run.status, run.error) == ("succeeded", None)
+    assert await stored(database) == linear.live()
+    assert linear.sim.stats.count(400) == 0, "never refused: it slowed down instead"
+    assert linear.clock.slept, "it spaced its requests out"
