@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import ipaddress
 import json
 import sys
@@ -24,6 +23,7 @@ from app.connections.schemas import ConnectionCreate, ConnectionRead
 from app.credentials import CredentialVault, load_vault
 from app.db import Database
 from app.errors import BridgeError
+from app.process import tune_gc
 from app.schema import upgrade_to_head
 from app.sync.progress import SyncProgressBar
 from app.sync.schemas import SyncRunRead
@@ -54,14 +54,6 @@ class CommandError(Exception):
     """A failure the user can act on; printed as one line."""
 
 
-def _tune_gc() -> None:
-    """For the long-running commands: parsing vendor JSON allocates millions of
-    short-lived objects, and the default thresholds spend a tenth of a sync in
-    collections. Start-up objects are frozen out of them altogether."""
-    gc.freeze()
-    gc.set_threshold(20_000, 20, 20)
-
-
 def _run(work: Callable[[Database, CredentialVault], Awaitable[T]], *, migrate: bool = True) -> T:
     """Run one command's async work against the configured database."""
 
@@ -82,22 +74,26 @@ def _run(work: Callable[[Database, CredentialVault], Awaitable[T]], *, migrate: 
 def migrate() -> None:
     """Upgrade the database to the newest schema (safe to run again)."""
 
-    async def done(_database: Database, _vault: CredentialVault) -> None:
-        return None
-
-    _run(done)
+    _run(_migrated)
     typer.echo("database is at the newest schema")
+
+
+async def _migrated(_database: Database, _vault: CredentialVault) -> None:
+    """Nothing: `_run` migrates before any command's work."""
 
 
 @cli.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Server processes sharing the port.")
+    ] = 1,
 ) -> None:
     """Serve the API, the dashboard and webhooks (migrates the database first)."""
     import uvicorn
 
-    _tune_gc()
+    tune_gc()
     from app.main import create_app
 
     settings = Settings()
@@ -106,7 +102,12 @@ def serve(
             f"refusing to bind {host} without BRIDGE_API_TOKENS: the API would be open to anyone"
         )
     load_vault(settings)  # fail here, in one line, when the key is missing
-    uvicorn.run(create_app(settings), host=host, port=port, access_log=False, log_level="info")
+    served = {"host": host, "port": port, "access_log": False, "log_level": "info"}
+    if workers == 1:
+        uvicorn.run(create_app(settings), **served)  # type: ignore[arg-type]
+        return
+    _run(_migrated)  # once, before the processes start
+    uvicorn.run("app.main:create_worker_app", factory=True, workers=workers, **served)  # type: ignore[arg-type]
 
 
 @cli.command()
@@ -116,7 +117,7 @@ def worker() -> None:
 
     settings = Settings()
     load_vault(settings)  # fail here, in one line, when the key is missing
-    _tune_gc()
+    tune_gc()
 
     async def work(database: Database, _vault: CredentialVault) -> None:
         await run_worker(settings)
@@ -208,7 +209,7 @@ def sync(
     as_json: Annotated[bool, typer.Option("--json", help="Print the sync run as JSON.")] = False,
 ) -> None:
     """Run one sync now, in the foreground; exits non-zero when the run fails."""
-    _tune_gc()
+    tune_gc()
 
     lease_seconds = Settings().lease_seconds
 

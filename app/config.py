@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     # How long a sync's lease lives without a heartbeat: how soon another worker
     # takes over the connection of a worker that died.
     lease_seconds: int = Field(default=60, ge=2)
+    # Scheduled syncs one process runs at once; due connections beyond it wait their turn.
+    max_concurrent_syncs: int = Field(default=8, ge=1, le=256)
 
     @field_validator("api_tokens", mode="before")
     @classmethod

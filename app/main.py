@@ -17,6 +17,7 @@ from app.db import Database
 from app.deps import require_token
 from app.errors import BridgeError
 from app.items.endpoints import router as items_router
+from app.process import tune_gc
 from app.schema import upgrade_to_head
 from app.sync.endpoints import router as sync_router
 from app.sync.service import HttpOptions
@@ -57,6 +58,7 @@ def create_app(
     app.state.http = http or HttpOptions()
     app.add_exception_handler(BridgeError, _bridge_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected_error)
+    app.include_router(webhook_receiver)  # first: the busiest route is matched first
     app.include_router(health.router)
     api = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)])
     api.include_router(connections_router)
@@ -64,8 +66,14 @@ def create_app(
     api.include_router(deliveries_router)
     api.include_router(sync_router)
     app.include_router(api)
-    app.include_router(webhook_receiver)
     return app
+
+
+def create_worker_app() -> FastAPI:
+    """The app of one `bridge serve --workers N` process: settings from the
+    environment; the parent migrated the database before starting the workers."""
+    tune_gc()
+    return create_app(Settings(), migrate=False)
 
 
 async def _bridge_error(_request: Request, error: BridgeError) -> JSONResponse:

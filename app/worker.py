@@ -29,14 +29,15 @@ async def background_work(
     inbox = InboxProcessor(database, vault)
     app.state.inbox = inbox
     scheduler = SyncScheduler(
-        database, vault, lease_seconds=settings.lease_seconds, http=app.state.http
-    )
+        database, vault, lease_seconds=settings.lease_seconds, http=app.state.http,
+        max_concurrent=settings.max_concurrent_syncs,
+    )  # fmt: skip
     scheduler.start()
     task = asyncio.create_task(inbox.run_forever(), name="webhook inbox")
     try:
         yield
     finally:
-        scheduler.shutdown()
+        await scheduler.stop()
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
@@ -49,12 +50,15 @@ async def run_worker(settings: Settings) -> None:
     stop_on_signals(asyncio.current_task())
     database = Database(settings.database_url)
     vault = load_vault(settings)
-    scheduler = SyncScheduler(database, vault, lease_seconds=settings.lease_seconds)
+    scheduler = SyncScheduler(
+        database, vault, lease_seconds=settings.lease_seconds,
+        max_concurrent=settings.max_concurrent_syncs,
+    )  # fmt: skip
     scheduler.start()
     try:
         await InboxProcessor(database, vault).run_forever()
     finally:
-        scheduler.shutdown()
+        await scheduler.stop()
         await database.dispose()
 
 

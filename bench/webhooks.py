@@ -2,17 +2,18 @@
 
     python bench/webhooks.py [--db sqlite|postgres|both] [--runs 2] [--seconds 10]
                              [--concurrency 48] [--rate 200] [--rate-seconds 10]
+                             [--workers 1]
 
 Per database and run, on a fresh store (SQLite: a file in a temp dir; PostgreSQL: a
 database bench_webhooks_<pid>_<run>, dropped at the end), two servers run at once on
-free loopback ports, each in its own process:
+free loopback ports, each in its own process (or --workers processes sharing its port):
 
   bridge. `bridge serve --port P` with BRIDGE_SCHEDULER=off (no inbox processor
      competing: this measures acceptance = verify the signature + store the delivery
      durably + answer 202), after `bridge connections add gh --kind github
      --webhook-secret S`;
   bare. a FastAPI app with one `async def` POST /webhooks/{connection} that reads the
-     body and answers 202 JSON (uvicorn, 1 worker, access log off, same loop/http
+     body and answers 202 JSON (uvicorn, --workers workers, access log off, same loop/http
      implementations as `bridge serve`).
 
 Deliveries: the real payload fixtures/real/github/issues.opened.json (13.5 KB), with
@@ -115,10 +116,11 @@ async def receive(connection: str, request: Request) -> JSONResponse:
     return JSONResponse({"delivery": delivery, "duplicate": not body}, status_code=202)
 
 
-uvicorn.run(
-    app, host="127.0.0.1", port=int(sys.argv[1]), workers=1, access_log=False,
-    log_level="warning",
-)
+if __name__ == "__main__":
+    uvicorn.run(
+        "bare:app", host="127.0.0.1", port=int(sys.argv[1]), workers=int(sys.argv[2]),
+        access_log=False, log_level="warning",
+    )
 """
 
 
@@ -142,9 +144,16 @@ def _stat_fields(pid: int) -> list[str]:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a running process so far."""
+    """User + system CPU time so far of a running process and its live descendants
+    (the processes of `--workers N`)."""
     fields = _stat_fields(pid)
-    return (int(fields[12]) + int(fields[13])) / CLOCK_TICKS  # utime, stime
+    own = (int(fields[12]) + int(fields[13])) / CLOCK_TICKS  # utime, stime
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    total = own
+    for child in children:
+        with contextlib.suppress(OSError):
+            total += cpu_seconds(int(child))
+    return total
 
 
 def postgres_cpu_seconds() -> float:
@@ -580,7 +589,7 @@ def bridge_env(store: Store) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def servers(store: Store, workdir: Path) -> Iterator[dict[str, Server]]:
+def servers(store: Store, workdir: Path, workers: int) -> Iterator[dict[str, Server]]:
     bridge = str(Path(sys.executable).with_name("bridge"))
     env = bridge_env(store)
     add = [bridge, "connections", "add", CONNECTION, "--kind", "github"]
@@ -590,11 +599,13 @@ def servers(store: Store, workdir: Path) -> Iterator[dict[str, Server]]:
     started: dict[str, Server] = {}
     try:
         port = free_port()
-        serve = [bridge, "serve", "--port", str(port)]
+        serve = [bridge, "serve", "--port", str(port), "--workers", str(workers)]
         started["bridge"] = Server("bridge serve", serve, env, port, workdir / "bridge.log")
         port = free_port()
-        bare = [sys.executable, "-c", BARE_SOURCE, str(port)]
-        started["bare"] = Server("bare FastAPI", bare, dict(os.environ), port, workdir / "bare.log")
+        (workdir / "bare.py").write_text(BARE_SOURCE)
+        bare = [sys.executable, str(workdir / "bare.py"), str(port), str(workers)]
+        bare_env = dict(os.environ) | {"PYTHONPATH": str(workdir)}
+        started["bare"] = Server("bare FastAPI", bare, bare_env, port, workdir / "bare.log")
         yield started
     finally:
         for server in started.values():
@@ -707,7 +718,7 @@ def run_once(store: Store, run: int, args: argparse.Namespace) -> RunResult:
             store.url = f"sqlite+aiosqlite:///{store.path}"
         store.create()
         try:
-            with servers(store, workdir) as started:
+            with servers(store, workdir, args.workers) as started:
                 order = ("bare", "bridge") if run % 2 else ("bridge", "bare")
                 phases: dict[str, dict[str, Phase]] = {name: {} for name in order}
                 signed = signature(WEBHOOK_SECRET, body)
@@ -879,6 +890,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=10.0, help="saturation phase")
     parser.add_argument("--concurrency", type=int, default=48)
+    parser.add_argument(
+        "--workers", type=int, default=1, help="server processes, for both servers alike"
+    )
     parser.add_argument("--rate", type=float, default=200.0, help="deliveries/s, open loop")
     parser.add_argument("--rate-seconds", type=float, default=10.0)
     parser.add_argument(
@@ -920,6 +934,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "benchmark": "webhooks",
         "payload_bytes": len(PAYLOAD.read_bytes()),
         "concurrency": args.concurrency,
+        "workers": args.workers,
         "seconds": args.seconds,
         "rate": args.rate,
         "target_ratio": TARGET_RATIO,

@@ -1,15 +1,19 @@
 """Scheduled syncs: APScheduler (3.x, asyncio) jobs, one per enabled connection.
 
 Every process that runs the scheduler (serve, worker) keeps one job per
-enabled connection, ticking a few times per interval; a tick syncs only when
-app/sync/schedule.py says the connection is due, and the connection's lease
-makes sure that, across processes, one run at a time happens. A reconcile job
+enabled connection, ticking a few times per interval; a tick starts a sync only
+when app/sync/schedule.py says the connection is due, and the connection's lease
+makes sure that, across processes, one run at a time happens. A tick returns at
+once: the sync runs as a task of its own, at most `max_concurrent` per process
+(the rest wait their turn), so a long sync never piles ticks up. A reconcile job
 adds, changes and removes jobs as connections are added, edited, disabled or
 removed, so no restart is needed.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import random
 import uuid
@@ -30,6 +34,8 @@ from app.sync.service import AlreadyRunning, HttpOptions, NotDue, run_sync
 log = logging.getLogger(__name__)
 
 RECONCILE_SECONDS = 5.0
+MAX_CONCURRENT_SYNCS = 8
+FIRST_TICK_SPREAD_SECONDS = 2.0  # start-up ticks spread over this, whatever the interval
 
 
 class SyncScheduler:
@@ -41,6 +47,7 @@ class SyncScheduler:
         lease_seconds: int = 60,
         http: HttpOptions | None = None,
         reconcile_seconds: float = RECONCILE_SECONDS,
+        max_concurrent: int = MAX_CONCURRENT_SYNCS,
     ) -> None:
         self.database = database
         self.vault = vault
@@ -49,6 +56,8 @@ class SyncScheduler:
         self.reconcile_seconds = reconcile_seconds
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self._intervals: dict[str, int] = {}  # job id -> the interval it was made for
+        self._slots = asyncio.Semaphore(max_concurrent)
+        self._syncing: dict[uuid.UUID, asyncio.Task[None]] = {}  # started by this process
 
     def start(self) -> None:
         self.scheduler.start()
@@ -57,8 +66,15 @@ class SyncScheduler:
             id="reconcile", next_run_time=utcnow(), max_instances=1, coalesce=True,
         )  # fmt: skip
 
-    def shutdown(self) -> None:
-        self.scheduler.shutdown(wait=False)
+    async def stop(self) -> None:
+        """No more ticks; syncs in flight are cancelled and close their runs."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        syncing = list(self._syncing.values())
+        for task in syncing:
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(*syncing, return_exceptions=True)
 
     async def reconcile(self) -> None:
         """Make the jobs match the enabled connections."""
@@ -78,7 +94,8 @@ class SyncScheduler:
 
     def _add(self, job_id: str, connection_id: uuid.UUID, interval: int) -> None:
         tick = max(1.0, interval / 4)
-        first = utcnow() + timedelta(seconds=random.uniform(0, tick))  # noqa: S311 (spreading load)
+        spread = min(tick, FIRST_TICK_SPREAD_SECONDS)  # an overdue connection starts soon
+        first = utcnow() + timedelta(seconds=random.uniform(0, spread))  # noqa: S311 (spreading load)
         self.scheduler.add_job(
             self.tick, IntervalTrigger(seconds=tick), args=[connection_id], id=job_id,
             replace_existing=True, next_run_time=first, max_instances=1, coalesce=True,
@@ -86,17 +103,35 @@ class SyncScheduler:
         self._intervals[job_id] = interval
 
     async def tick(self, connection_id: uuid.UUID) -> None:
-        """Sync the connection if it is due and nobody else is syncing it."""
+        """The job of one connection."""
+        await self.start_if_due(connection_id)
+
+    async def start_if_due(self, connection_id: uuid.UUID) -> asyncio.Task[None] | None:
+        """Start the connection's sync in the background if it is due and this
+        process is not syncing it already; the sync's task, or None."""
+        if connection_id in self._syncing:
+            return None
         plan, name = await self._plan(connection_id)
         if name is None or plan.due_at is None or utcnow() < plan.due_at:
-            return
-        try:
-            await run_sync(
-                self.database, self.vault, name, full=plan.full, http=self.http,
-                lease_seconds=self.lease_seconds, only_if_due=True,
-            )  # fmt: skip
-        except (AlreadyRunning, NotDue):
-            return
+            return None
+        if connection_id in self._syncing:  # started while we read the plan
+            return None
+        task = asyncio.create_task(self._sync(name, full=plan.full), name=f"sync {name}")
+        self._syncing[connection_id] = task
+        task.add_done_callback(lambda _: self._syncing.pop(connection_id, None))
+        return task
+
+    async def _sync(self, name: str, *, full: bool) -> None:
+        async with self._slots:
+            try:
+                await run_sync(
+                    self.database, self.vault, name, full=full, http=self.http,
+                    lease_seconds=self.lease_seconds, only_if_due=True,
+                )  # fmt: skip
+            except (AlreadyRunning, NotDue):
+                return
+            except Exception:  # run_sync closed its run; the scheduler goes on
+                log.exception("scheduled sync of %s failed unexpectedly", name)
 
     async def _plan(self, connection_id: uuid.UUID) -> tuple[SyncPlan, str | None]:
         async with self.database.job_session() as session:

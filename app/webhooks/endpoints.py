@@ -50,7 +50,7 @@ async def _capped_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _wake_inbox(request: Request) -> None:
+async def _wake_inbox(request: Request) -> None:  # async: no threadpool hop per delivery
     inbox = getattr(request.app.state, "inbox", None)
     if inbox is not None:
         inbox.wakeup.set()
