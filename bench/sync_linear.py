@@ -84,7 +84,12 @@ class Mirror:
         self.workspace.refresh()
 
     def live(self) -> int:
-        return sum(1 for _ in self.workspace.live_issues()) + len(self.workspace.projects)
+        workspace = self.workspace
+        return (
+            sum(1 for _ in workspace.live_issues())
+            + len(workspace.projects)
+            + len(workspace.initiatives)
+        )
 
 
 class Simulator:

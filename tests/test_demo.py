@@ -62,5 +62,6 @@ def _check_demo(demo: subprocess.Popen[str], port: int) -> None:
     workspace = Workspace(World.generate(1, "small"))
     issues = {node["identifier"] for node in workspace.live_issues()}
     projects = {node["name"] for node in workspace.projects.values()}
-    assert {item["key"] for item in linear["items"]} == issues | projects
+    initiatives = {node["name"] for node in workspace.initiatives.values()}
+    assert {item["key"] for item in linear["items"]} == issues | projects | initiatives
     assert linear["next_cursor"] is None

@@ -51,20 +51,33 @@ class ComplexityPacer:
 
     def wait_needed(self, query: str) -> float:
         """Seconds until the bucket refills to MARGIN x what `query` costs (0: go on)."""
+        short = self._shortfall(query)
+        per_second = self._refill_rate()
+        if short <= 0 or per_second is None:
+            return 0.0
+        return min(short / per_second, LONGEST_PAUSE)
+
+    def _shortfall(self, query: str) -> float:
+        if self.remaining is None or self.limit is None:
+            return 0.0
+        return min(self.costs.get(query, 0.0) * MARGIN, self.limit) - self.remaining
+
+    def _refill_rate(self) -> float | None:
+        """Points per second: the bucket is full at `reset`, refilling at a steady rate."""
         if self.remaining is None or self.limit is None or self.reset is None:
-            return 0.0
-        wanted = min(self.costs.get(query, 0.0) * MARGIN, self.limit)
-        if self.remaining >= wanted:
-            return 0.0
+            return None
         now = self.client.now()
-        if self.reset <= now:
-            return 0.0
-        per_second = (self.limit - self.remaining) / (self.reset - now)
-        return min((wanted - self.remaining) / per_second, LONGEST_PAUSE)
+        if self.reset <= now or self.remaining >= self.limit:
+            return None
+        return (self.limit - self.remaining) / (self.reset - now)
 
     async def before_query(self, query: str) -> None:
         seconds = self.wait_needed(query)
-        if seconds > 0:
-            self.paused += seconds
-            await self.client.pause(seconds)
-            self.remaining = None  # known again after the next answer
+        if seconds <= 0:
+            return
+        refilled = seconds * (self._refill_rate() or 0.0)
+        self.paused += seconds
+        await self.client.pause(seconds)
+        # What the bucket holds now (the reset stays when it was), until an answer says.
+        if self.remaining is not None and self.limit is not None:
+            self.remaining = min(self.limit, self.remaining + refilled)

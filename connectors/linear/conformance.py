@@ -42,7 +42,8 @@ def _live_keys(world: World) -> set[str]:
     workspace = Workspace(world)
     issues = {node["id"] for node in workspace.live_issues()}
     projects = {node["id"] for node in workspace.projects.values() if node["archivedAt"] is None}
-    return issues | projects
+    initiatives = {node["id"] for node in workspace.initiatives.values()}
+    return issues | projects | initiatives
 
 
 KIT = ConformanceKit(

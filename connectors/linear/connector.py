@@ -1,14 +1,17 @@
-"""The Linear connector: issues of each team (scope = team key) and the projects
-those teams work on, through Linear's GraphQL API (`POST /graphql`).
+"""The Linear connector: issues of each team (scope = team key), the projects
+those teams work on and the workspace's initiatives, through Linear's GraphQL
+API (`POST /graphql`).
 
-Per scope, each run reads projects, then issues, both ordered by `updatedAt`.
+Per scope, each run reads initiatives (first scope only), projects, then issues,
+each ordered by `updatedAt`.
 An incremental run asks for `filter: {updatedAt: {gt: cursor - overlap}}` and
 `includeArchived: true`, since archiving (or trashing) is how an issue leaves
 Linear: those become Deletions. A full run reads only what is live and lists it
 (Presence), so whatever it does not list is tombstoned without a Deletion each.
 A project spanning several of the connection's teams is read under
-the first of them in the connection's scopes, so it is stored once. The cursor
-of a scope holds both high-water marks, capped at the run's start.
+the first of them in the connection's scopes, so it is stored once; initiatives,
+which belong to no team, under the first scope. The cursor of a scope holds a
+high-water mark per kind of entity, capped at the run's start.
 """
 
 from __future__ import annotations
@@ -25,35 +28,50 @@ from connectors.base.pagination import GraphQLCursorPaginator, PageRequest, pagi
 from connectors.base.records import Batch, Cursor, Deletion, Link, Presence, WorkItem
 from connectors.linear import queries, webhook
 from connectors.linear.budget import ComplexityPacer
-from connectors.linear.normalize import is_gone, issue_to_item, project_links, project_to_item
+from connectors.linear.normalize import (
+    initiative_links,
+    initiative_to_item,
+    is_gone,
+    issue_to_item,
+    project_links,
+    project_to_item,
+)
 
 # updatedAt has millisecond precision and `gt` is exclusive, but a change committed
 # while we read may carry a slightly older stamp: re-read a little before the mark.
 OVERLAP = timedelta(seconds=60)
 
 
+ENTITIES = ("issues", "projects", "initiatives")
+
+
 @dataclass(frozen=True)
 class Marks:
-    """A scope's cursor: the newest issue and project `updatedAt` stored."""
+    """A scope's cursor: the newest `updatedAt` stored of each kind of entity."""
 
     issues: datetime | None = None
     projects: datetime | None = None
+    initiatives: datetime | None = None
 
     @classmethod
     def parse(cls, value: str | None) -> Marks:
         if not value:
             return cls()
         stored = json.loads(value)
-        return cls(*(_moment(stored.get(name)) for name in ("issues", "projects")))
+        return cls(*(_moment(stored.get(name)) for name in ENTITIES))
+
+    def seen(self, entity: str, newest: datetime | None) -> Marks:
+        return replace(self, **{entity: _newest(getattr(self, entity), newest)})
 
     def cursor(self, scope: str, context: PullContext) -> Cursor | None:
-        if self.issues is None and self.projects is None:
-            return None
+        marks = {name: getattr(self, name) for name in ENTITIES}
         capped = {
             name: min(mark, context.started_at).isoformat()
-            for name, mark in (("issues", self.issues), ("projects", self.projects))
+            for name, mark in marks.items()
             if mark is not None
         }
+        if not capped:
+            return None
         return Cursor(scope=scope, value=json.dumps(capped, sort_keys=True))
 
 
@@ -89,18 +107,15 @@ class LinearConnector(Connector):
     ) -> AsyncIterator[Batch]:
         marks = Marks.parse(context.cursors.get(scope))
         seen: set[str] = set()
-        since = None if context.full else marks.projects
-        async for page in self._projects(scope, since, pacer):
-            marks = replace(marks, projects=_newest(marks.projects, page.newest))
-            seen.update(item.external_id for item in page.items)
-            yield Batch(items=page.items, deletions=page.deletions,
-                        cursor=marks.cursor(scope, context))  # fmt: skip
-        since = None if context.full else marks.issues
-        async for page in self._issues(scope, since, pacer):
-            marks = replace(marks, issues=_newest(marks.issues, page.newest))
-            seen.update(item.external_id for item in page.items)
-            yield Batch(items=page.items, links=page.links, deletions=page.deletions,
-                        cursor=marks.cursor(scope, context))  # fmt: skip
+        for entity in ENTITIES[::-1]:  # containers first: initiatives, projects, issues
+            if entity == "initiatives" and scope != self.config.scopes[0]:
+                continue
+            since = None if context.full else getattr(marks, entity)
+            async for page in self._READERS[entity](self, scope, since, pacer):
+                marks = marks.seen(entity, page.newest)
+                seen.update(item.external_id for item in page.items)
+                yield Batch(items=page.items, links=page.links, deletions=page.deletions,
+                            cursor=marks.cursor(scope, context))  # fmt: skip
         if context.full:
             listing = Presence(scope=scope, external_ids=frozenset(seen),
                                listed_at=context.started_at)  # fmt: skip
@@ -134,6 +149,22 @@ class LinearConnector(Connector):
             mine = [n for n in nodes if (self._home_scope(n) or scope) == scope]
             yield _project_page(mine, scope, _newest_of(nodes))
 
+    async def _initiatives(
+        self, scope: str, since: datetime | None, pacer: ComplexityPacer
+    ) -> AsyncIterator[Page]:
+        condition: dict[str, Any] = {}
+        if since is not None:
+            condition["updatedAt"] = {"gt": _linear_time(since - OVERLAP)}
+        variables = {
+            "filter": condition,
+            "first": queries.INITIATIVES_PAGE_SIZE,
+            "archived": since is not None,
+        }
+        async for nodes in self._walk(queries.INITIATIVES, variables, "initiatives", pacer):
+            yield _initiative_page(nodes, scope)
+
+    _READERS = {"issues": _issues, "projects": _projects, "initiatives": _initiatives}
+
     def _home_scope(self, project: dict[str, Any]) -> str | None:
         """The first of the connection's scopes among the project's teams."""
         teams = {team.get("key") for team in (project.get("teams") or {}).get("nodes", [])}
@@ -149,8 +180,10 @@ class LinearConnector(Connector):
         await pacer.before_query(root)
         async for body, response in paginate(self.client, first, paginator):
             pacer.observe(root, response.headers)
-            yield _nodes(body, root, response)
-            await pacer.before_query(root)
+            nodes = _nodes(body, root, response)
+            yield nodes
+            if body["data"][root]["pageInfo"].get("hasNextPage"):
+                await pacer.before_query(root)  # the next page is asked for once we return
 
     @classmethod
     def verify_webhook(
@@ -203,9 +236,17 @@ def _issue_page(nodes: list[dict[str, Any]]) -> Page:
 
 
 def _project_page(nodes: list[dict[str, Any]], scope: str, newest: datetime | None) -> Page:
-    items = tuple(project_to_item(raw, scope=scope) for raw in nodes if not is_gone(raw))
+    live = [raw for raw in nodes if not is_gone(raw)]
+    items = tuple(project_to_item(raw, scope=scope) for raw in live)
+    links = tuple(link for raw in live for link in initiative_links(raw))
     deletions = tuple(_deletion(raw, raw.get("name")) for raw in nodes if is_gone(raw))
-    return Page(items, (), deletions, newest)
+    return Page(items, links, deletions, newest)
+
+
+def _initiative_page(nodes: list[dict[str, Any]], scope: str) -> Page:
+    items = tuple(initiative_to_item(raw, scope=scope) for raw in nodes if not is_gone(raw))
+    deletions = tuple(_deletion(raw, raw.get("name")) for raw in nodes if is_gone(raw))
+    return Page(items, (), deletions, _newest_of(nodes))
 
 
 def _deletion(raw: dict[str, Any], key: str | None) -> Deletion:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from connectors.base.records import Link, StatusCategory, WorkItem
-from connectors.linear.payloads import Issue, Project
+from connectors.linear.payloads import Initiative, Issue, Project
 
 # Workflow state type → status category (Linear's own types; the name is the status).
 STATUS_CATEGORY: dict[str, StatusCategory] = {
@@ -31,8 +31,17 @@ PROJECT_STATUS_CATEGORY: dict[str, StatusCategory] = {
     "completed": "done",
     "canceled": "cancelled",
 }
+# Initiative status → status category.
+INITIATIVE_STATUS_CATEGORY: dict[str, StatusCategory] = {
+    "Proposed": "todo",
+    "Planned": "todo",
+    "Active": "in_progress",
+    "Completed": "done",
+    "Canceled": "cancelled",
+}
 PRIORITY_LABELS: dict[int, str] = {0: "No priority", 1: "Urgent", 2: "High", 3: "Medium", 4: "Low"}
-PROJECT_LINK = "contains"  # a project contains the issues that deliver it
+PROJECT_LINK = "contains"  # a project contains the issues that deliver it (and an
+# initiative the projects that deliver it)
 
 
 def issue_category(state_type: str) -> StatusCategory:
@@ -109,7 +118,42 @@ def project_to_item(raw: dict[str, Any], *, scope: str | None) -> WorkItem:
         closed_at=project.completedAt or project.canceledAt,
         source_updated_at=project.updatedAt,
         raw=raw,
-        states_links=False,  # membership is stated by each issue, not by the project
+        # A project states which initiatives it belongs to; its issues state theirs.
+        states_links="initiatives" in raw,
+    )
+
+
+def initiative_links(raw: dict[str, Any]) -> tuple[Link, ...]:
+    """The project states its initiatives: a link from each initiative to the project."""
+    project = Project.model_validate(raw)
+    return tuple(
+        Link(source_external_id=initiative.id, target_external_id=project.id,
+             kind=PROJECT_LINK, stated_by=project.id)
+        for initiative in project.initiatives
+    )  # fmt: skip
+
+
+def initiative_to_item(raw: dict[str, Any], *, scope: str | None) -> WorkItem:
+    """An initiative (a goal grouping projects of any team) as a roadmap item."""
+    initiative = Initiative.model_validate(raw)
+    return WorkItem(
+        external_id=initiative.id,
+        key=initiative.name,
+        scope=scope,
+        url=initiative.url,
+        kind="roadmap_item",
+        title=initiative.name,
+        description=initiative.description,
+        status=initiative.status,
+        status_category=INITIATIVE_STATUS_CATEGORY.get(initiative.status, "todo"),
+        assignees=(initiative.owner.name,) if initiative.owner else (),
+        due_date=initiative.targetDate,
+        created_at=initiative.createdAt,
+        updated_at=initiative.updatedAt,
+        closed_at=initiative.completedAt,
+        source_updated_at=initiative.updatedAt,
+        raw=raw,
+        states_links=False,  # its projects state that they belong to it
     )
 
 

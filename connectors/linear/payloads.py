@@ -104,6 +104,7 @@ class Project(Payload):
     status: ProjectStatus | None = None
     lead: Named | None = None
     teams: list[Team] = []
+    initiatives: list[Ref] = []
     startDate: date | None = None
     targetDate: date | None = None
     createdAt: datetime
@@ -113,7 +114,22 @@ class Project(Payload):
     archivedAt: datetime | None = None
     trashed: bool | None = None
 
-    _teams = field_validator("teams", mode="before")(_nodes)
+    _teams = field_validator("teams", "initiatives", mode="before")(_nodes)
+
+
+class Initiative(Payload):
+    id: str
+    name: str
+    description: str | None = None
+    url: str | None = None
+    status: str = "Planned"
+    owner: Named | None = None
+    targetDate: date | None = None
+    createdAt: datetime
+    updatedAt: datetime
+    completedAt: datetime | None = None
+    archivedAt: datetime | None = None
+    trashed: bool | None = None
 
 
 class WebhookEvent(Payload):

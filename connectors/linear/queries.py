@@ -4,20 +4,22 @@ query within Linear's complexity limit of 10,000 points.
 Linear counts 0.1 point per scalar field and 1 per object, and multiplies what a
 connection's nodes cost by its page size, whatever the page holds. An issue below
 costs about 35 points (its 20 labels most of them), so a page of 200 costs
-~6,900; a project ~33 points, so 100 projects ~3,300. A first or full read uses
-large pages (few requests); an incremental one, which usually finds little, small
-pages (few points). tests/connectors/linear checks the costs against the
+~6,900; a project ~45 points, so 100 projects ~4,500; 100 initiatives ~340. A
+first or full read uses large pages (few requests); an incremental one, which
+usually finds little, small pages (few points). tests/connectors/linear checks the costs against the
 simulator, which computes complexity the same way.
 """
 
 from __future__ import annotations
 
 # Points one node of each query costs, by Linear's rule (see above).
-NODE_COST = {"issues": 34.6, "projects": 33.2}
+NODE_COST = {"issues": 34.6, "projects": 45.3, "initiatives": 3.3}
 
 ISSUES_PAGE_SIZE = 200
 CHANGES_PAGE_SIZE = 50  # issues, when reading what changed since the cursor
 PROJECTS_PAGE_SIZE = 100
+INITIATIVES_PAGE_SIZE = 100
+INITIATIVES_PER_PROJECT = 10
 LABELS_PER_ISSUE = 20
 TEAMS_PER_PROJECT = 25
 
@@ -49,6 +51,7 @@ PROJECT_FIELDS = f"""
   status {{ name type }}
   lead {{ id name }}
   teams(first: {TEAMS_PER_PROJECT}) {{ nodes {{ key }} }}
+  initiatives(first: {INITIATIVES_PER_PROJECT}) {{ nodes {{ id }} }}
 """
 
 PROJECTS = f"""
@@ -56,6 +59,23 @@ query Projects($filter: ProjectFilter!, $first: Int!, $after: String, $archived:
   projects(filter: $filter, first: $first, after: $after, orderBy: updatedAt,
            includeArchived: $archived) {{
     nodes {{ {PROJECT_FIELDS} }}
+    pageInfo {{ hasNextPage endCursor }}
+  }}
+}}
+"""
+
+
+INITIATIVE_FIELDS = """
+  id name description url status targetDate
+  createdAt updatedAt completedAt archivedAt trashed
+  owner { id name }
+"""
+
+INITIATIVES = f"""
+query Initiatives($filter: InitiativeFilter!, $first: Int!, $after: String, $archived: Boolean!) {{
+  initiatives(filter: $filter, first: $first, after: $after, orderBy: updatedAt,
+              includeArchived: $archived) {{
+    nodes {{ {INITIATIVE_FIELDS} }}
     pageInfo {{ hasNextPage endCursor }}
   }}
 }}

@@ -552,6 +552,18 @@ def _project(_root: None, info: GraphQLResolveInfo[Context], id: str) -> Node:
     raise not_found("Project")
 
 
+def _initiatives(_root: None, info: GraphQLResolveInfo[Context], **args: Any) -> dict[str, Any]:
+    workspace = _context(info).workspace
+    return _page(info, "initiatives", lambda: workspace.initiatives.values(), args)
+
+
+def _initiative(_root: None, info: GraphQLResolveInfo[Context], id: str) -> Node:
+    for node in _context(info).workspace.initiatives.values():
+        if node["id"] == id:
+            return node
+    raise not_found("Initiative")
+
+
 def _teams(_root: None, info: GraphQLResolveInfo[Context], **args: Any) -> dict[str, Any]:
     workspace = _context(info).workspace
     return _page(info, "teams", lambda: workspace.teams.values(), args)
@@ -620,6 +632,8 @@ RESOLVERS: dict[tuple[str, str], Callable[..., Any]] = {
     ("Query", "issue"): _issue,
     ("Query", "projects"): _projects,
     ("Query", "project"): _project,
+    ("Query", "initiatives"): _initiatives,
+    ("Query", "initiative"): _initiative,
     ("Query", "teams"): _teams,
     ("Query", "team"): _team,
     ("Query", "users"): _users,
@@ -629,6 +643,8 @@ RESOLVERS: dict[tuple[str, str], Callable[..., Any]] = {
     ("Issue", "children"): _children,
     ("Project", "issues"): _project_issues,
     ("Project", "teams"): _members("teams"),
+    ("Project", "initiatives"): _members("initiatives"),
+    ("Initiative", "projects"): _members("projects"),
     ("Team", "issues"): _team_issues,
     ("Team", "projects"): _team_projects,
     ("Team", "states"): _members("states"),

@@ -106,6 +106,7 @@ class Workspace:
     teams: dict[str, Node] = field(default_factory=dict)  # by Linear team key
     users: dict[str, Node] = field(default_factory=dict)  # by World login
     projects: dict[str, Node] = field(default_factory=dict)  # by World roadmap key
+    initiatives: dict[str, Node] = field(default_factory=dict)  # by quarter, "2026 Q1"
     issues: dict[str, Node] = field(default_factory=dict)  # by Linear id
     statuses: dict[str, Node] = field(default_factory=dict)  # project statuses by name
     changed_at: int = 0  # bumped whenever any node changes
@@ -120,6 +121,7 @@ class Workspace:
         self._render_teams()
         self._render_statuses()
         self._render_projects()
+        self._render_initiatives()
         self.refresh()
 
     @property
@@ -270,6 +272,40 @@ class Workspace:
             "createdAt": iso(created),
             "updatedAt": iso(max(created, updated)),
             "url": f"{self.web_url}/{self.slug}/project/{slug}",
+        }
+
+    def _render_initiatives(self) -> None:
+        """One initiative per quarter: the projects due in it, whichever teams own them."""
+        for key, item in sorted(self.world.roadmap.items(), key=lambda kv: kv[1].target_date):
+            quarter = f"{item.target_date.year} Q{(item.target_date.month - 1) // 3 + 1}"
+            initiative = self.initiatives.get(quarter)
+            if initiative is None:
+                initiative = self.initiatives[quarter] = self._initiative(quarter, item)
+            initiative["projects"].append(self.projects[key])
+            self.projects[key]["initiatives"] = [initiative]
+
+    def _initiative(self, quarter: str, first: RoadmapItem) -> Node:
+        ends = first.target_date
+        starts = ends - timedelta(days=91)
+        today = self.world.clock.date()
+        status = "Completed" if ends < today else "Active" if starts <= today else "Planned"
+        created = min(_midnight(starts) - timedelta(days=30), self.world.clock - timedelta(days=30))
+        owner = self.world.teams[first.team].members[0]
+        return {
+            "id": stable_id("initiative", quarter),
+            "name": f"{quarter} goals",
+            "description": f"What the organisation ships in {quarter}",
+            "status": status,
+            "targetDate": ends.isoformat(),
+            "startedAt": iso(_midnight(starts)) if status != "Planned" else None,
+            "completedAt": iso(_midnight(ends)) if status == "Completed" else None,
+            "owner": self.users[owner],
+            "projects": [],
+            "archivedAt": None,
+            "trashed": None,
+            "createdAt": iso(created),
+            "updatedAt": iso(created),
+            "url": f"{self.web_url}/{self.slug}/initiative/{stable_id('initiative', quarter)[:12]}",
         }
 
     # -- issues, which follow the World

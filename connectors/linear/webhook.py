@@ -1,5 +1,6 @@
 """Linear webhooks: verify Linear-Signature and the delivery's age, then parse
-Issue and Project deliveries through the same normalizer as the API pull.
+Issue, Project and Initiative deliveries through the same normalizer as the API
+pull.
 
 A delivery is signed with a hex HMAC-SHA256 of its raw body (no prefix) and
 carries `webhookTimestamp` (Unix ms) in the body; like Linear's SDK we refuse
@@ -20,6 +21,7 @@ from connectors.base.records import Batch, Deletion
 from connectors.base.webhooks import WebhookRejected, check_timestamp, verify_hmac_signature
 from connectors.linear.history import field_changes
 from connectors.linear.normalize import (
+    initiative_to_item,
     is_gone,
     issue_to_item,
     project_links,
@@ -31,7 +33,11 @@ SIGNATURE_HEADER = "linear-signature"
 DELIVERY_HEADER = "linear-delivery"
 TIMESTAMP_HEADER = "linear-timestamp"  # the SDK's fallback when the body has none
 MAX_AGE_SECONDS = 60.0
-HANDLED_TYPES = frozenset({"Issue", "Project"})
+HANDLED_TYPES = frozenset({"Issue", "Project", "Initiative"})
+
+
+# Roadmap items: a delivery does not say under which of our scopes a sync lists them.
+CONTAINERS = {"Project": project_to_item, "Initiative": initiative_to_item}
 
 
 def lowered(headers: Mapping[str, str]) -> dict[str, str]:
@@ -74,10 +80,9 @@ def parse(config: ConnectionConfig, payload: Any, received_at: datetime) -> Webh
     if delivery.action == "remove" or is_gone(delivery.data):
         # An update can archive (or trash) the entity: it is gone all the same.
         return _removed(delivery, event, received_at)
-    if delivery.type == "Project":
-        return WebhookResult(
-            event=event, batch=Batch(items=(project_to_item(delivery.data, scope=None),))
-        )
+    if delivery.type in CONTAINERS:
+        item = CONTAINERS[delivery.type](delivery.data, scope=None)
+        return WebhookResult(event=event, batch=Batch(items=(item,)))
     return _issue(delivery, event)
 
 

@@ -45,13 +45,21 @@ class SimulatedLinear:
         return self.sim.workspace
 
     def live(self) -> dict[str, str]:
-        """External id → title of every live issue and project, as Linear shows them."""
+        """External id → title of every live issue, project and initiative, as Linear
+        shows them."""
         issues = {n["id"]: n["title"] for n in self.workspace.live_issues()}
         projects = {p["id"]: p["name"] for p in self.workspace.projects.values()}
-        return issues | projects
+        initiatives = {i["id"]: i["name"] for i in self.workspace.initiatives.values()}
+        return issues | projects | initiatives
 
     def memberships(self) -> set[tuple[str, str]]:
-        return {(n["project"]["id"], n["id"]) for n in self.workspace.live_issues() if n["project"]}
+        """(container, member): initiative → project, project → issue."""
+        workspace = self.workspace
+        issues = {(n["project"]["id"], n["id"]) for n in workspace.live_issues() if n["project"]}
+        projects = {
+            (i["id"], p["id"]) for i in workspace.initiatives.values() for p in i["projects"]
+        }
+        return issues | projects
 
 
 async def add_linear(database: Database, name: str, *scopes: str) -> None:
@@ -99,7 +107,7 @@ async def test_full_sync_stores_every_issue_and_project_with_memberships(
     assert run.created == len(linear.live())
     assert run.requests == linear.sim.stats.count()
     memberships = linear.memberships()
-    assert memberships, "some issues deliver a project"
+    assert memberships, "some issues deliver a project, and projects an initiative"
     assert await active_links(database, memberships) == memberships
 
 
@@ -114,8 +122,8 @@ async def test_incremental_sync_stores_exactly_what_changed(database: Database) 
         world.edit_issue(issue.repo, issue.number, title=f"Changed {issue.key}")
     run = await run_sync(database, VAULT, "acme-linear", http=linear.http)
     assert (run.status, run.created, run.updated, run.deleted) == ("succeeded", 0, 5, 0)
-    # one projects query and one issues query per team: nothing else changed
-    assert linear.sim.stats.count() - before == 2 * len(every_team(world))
+    # one projects query and one issues query per team, one initiatives query in all
+    assert linear.sim.stats.count() - before == 2 * len(every_team(world)) + 1
     assert await stored(database) == linear.live()
 
 
@@ -147,7 +155,8 @@ async def test_only_the_connection_s_teams_are_read(database: Database) -> None:
         p["id"] for p in linear.workspace.projects.values()
         if any(t["key"] == "PAY" for t in p["teams"])
     }  # fmt: skip
-    assert set(await stored(database)) == issues | projects
+    initiatives = {i["id"] for i in linear.workspace.initiatives.values()}  # PAY comes first
+    assert set(await stored(database)) == issues | projects | initiatives
 
 
 async def test_a_small_complexity_budget_is_paced_not_spent(database: Database) -> None:

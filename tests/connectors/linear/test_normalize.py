@@ -14,7 +14,12 @@ from connectors.base.contract import ConnectionConfig, WebhookResult
 from connectors.base.records import Batch, FieldChange, Link
 from connectors.base.webhooks import WebhookRejected, hmac_sha256_hex
 from connectors.linear.connector import LinearConnector
-from connectors.linear.normalize import issue_to_item, project_to_item
+from connectors.linear.normalize import (
+    initiative_links,
+    initiative_to_item,
+    issue_to_item,
+    project_to_item,
+)
 from connectors.linear.webhook import parse
 from tests.real_fixtures import load, raw_bytes, real_files
 
@@ -224,3 +229,35 @@ def test_a_body_without_timestamp_falls_back_on_the_header() -> None:
 def test_a_delivery_without_its_id_is_refused() -> None:
     with pytest.raises(WebhookRejected, match="linear-delivery"):
         LinearConnector.delivery_id({}, b"{}")
+
+
+def test_an_initiative_delivery_is_a_roadmap_item() -> None:
+    payload = {"action": "create", "type": "Initiative", "webhookTimestamp": 1, "data": {
+        "id": "i-1", "name": "2026 Q1 goals", "status": "Active", "targetDate": "2026-03-31",
+        "createdAt": "2025-12-01T10:00:00.000Z",
+        "updatedAt": "2026-01-02T10:00:00.000Z"}}  # fmt: skip
+    [item] = batch_of_payload(payload).items
+    assert (item.kind, item.key, item.status, item.status_category, item.due_date) == (
+        "roadmap_item", "2026 Q1 goals", "Active", "in_progress", date(2026, 3, 31))  # fmt: skip
+
+
+def test_initiative_statuses_map_to_categories() -> None:
+    base = {"id": "i", "name": "I", "createdAt": "2026-01-01T00:00:00Z",
+            "updatedAt": "2026-01-01T00:00:00Z"}  # fmt: skip
+    statuses = ("Proposed", "Planned", "Active", "Completed", "Canceled")
+    categories = [initiative_to_item(dict(base, status=s), scope=None).status_category
+                  for s in statuses]  # fmt: skip
+    assert categories == ["todo", "todo", "in_progress", "done", "cancelled"]
+
+
+def test_a_project_states_its_initiatives() -> None:
+    raw = {"id": "p", "name": "P", "createdAt": "2026-01-01T00:00:00Z",
+           "updatedAt": "2026-01-01T00:00:00Z",
+           "initiatives": {"nodes": [{"id": "i-1"}, {"id": "i-2"}]}}  # fmt: skip
+    assert project_to_item(raw, scope="PAY").states_links
+    assert initiative_links(raw) == tuple(
+        Link(source_external_id=i, target_external_id="p", kind="contains", stated_by="p")
+        for i in ("i-1", "i-2")
+    )
+    del raw["initiatives"]  # a webhook's project data does not say
+    assert not project_to_item(raw, scope=None).states_links

@@ -205,6 +205,7 @@ async def test_complexity_over_the_limit_is_refused() -> None:
         (queries.ISSUES, "issues", queries.ISSUES_PAGE_SIZE, {"team": {"key": {"eq": "PAY"}}}),
         (queries.ISSUES, "issues", queries.CHANGES_PAGE_SIZE, {"team": {"key": {"eq": "PAY"}}}),
         (queries.PROJECTS, "projects", queries.PROJECTS_PAGE_SIZE, {}),
+        (queries.INITIATIVES, "initiatives", queries.INITIATIVES_PAGE_SIZE, {}),
     ],
 )
 async def test_the_connector_queries_fit_the_limit(
@@ -267,3 +268,20 @@ async def test_last_reads_the_end_of_the_list() -> None:
     found = (await data(sim, query))["issues"]
     assert [n["identifier"] for n in found["nodes"]] == [n["identifier"] for n in whole[-3:]]
     assert found["pageInfo"] == {"hasPreviousPage": True, "hasNextPage": False}
+
+
+async def test_initiatives_group_the_projects_due_in_a_quarter() -> None:
+    the_world = world()
+    sim = LinearSim(the_world)
+    query = """{ initiatives(first: 50) { nodes { name status targetDate
+        projects(first: 50) { nodes { name targetDate } } } } }"""
+    nodes = (await data(sim, query))["initiatives"]["nodes"]
+    quarters = {f"{i.target_date.year} Q{(i.target_date.month - 1) // 3 + 1}"
+                for i in the_world.roadmap.values()}  # fmt: skip
+    assert {n["name"] for n in nodes} == {f"{q} goals" for q in quarters}
+    grouped = sum(len(n["projects"]["nodes"]) for n in nodes)
+    assert grouped == len(the_world.roadmap)
+    clock = the_world.clock.date().isoformat()
+    for node in nodes:
+        assert {p["targetDate"] for p in node["projects"]["nodes"]} == {node["targetDate"]}
+        assert (node["status"] == "Completed") == (node["targetDate"] < clock)
