@@ -17,6 +17,7 @@ from app.db import Database
 from app.deps import require_token
 from app.errors import BridgeError
 from app.items.endpoints import router as items_router
+from app.links.endpoints import router as links_router
 from app.process import tune_gc
 from app.schema import upgrade_to_head
 from app.sync.endpoints import router as sync_router
@@ -63,6 +64,7 @@ def create_app(
     api = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)])
     api.include_router(connections_router)
     api.include_router(items_router)
+    api.include_router(links_router)
     api.include_router(deliveries_router)
     api.include_router(sync_router)
     app.include_router(api)

@@ -8,7 +8,8 @@ For one batch, in the caller's transaction:
   4. upsert the changed rows in one statement, tombstone deletions (never a hard
      delete), append one item_event per changed field, and the vendor's own record
      of past changes (Jira's changelog...) once each;
-  5. reconcile the links the vendor states;
+  5. reconcile the links the vendor states, and re-derive the links the changed
+     items' data implies (parents, references, label rules: app/links/resolve.py);
   6. store the batch's cursor, so it moves only together with the work it covers.
 """
 
@@ -24,6 +25,7 @@ from app.items.identity import item_id
 from app.items.plan import ConnectionRef, IngestCounts, IngestPlan, plan_batch
 from app.items.repository import ItemWriteRepository
 from app.links.repository import VENDOR, LinkRepository
+from app.links.resolve import resolve_links
 from app.metrics import INGEST_SECONDS, ITEMS_INGESTED
 from app.sync.repository import CursorRepository
 from connectors.base.records import Batch, Deletion, Link, Presence
@@ -63,6 +65,7 @@ async def _ingest(
     await writes.tombstone(plan.tombstoned)
     await writes.append_events(plan.events)
     await _reconcile_vendor_links(LinkRepository(session), connection, batch.links, plan)
+    await resolve_links(session, connection.id, plan)
     if batch.cursor is not None:
         await CursorRepository(session).save(connection.id, batch.cursor.scope, batch.cursor.value)
     return IngestResult(plan.counts, set(plan.rows) | set(plan.tombstoned))

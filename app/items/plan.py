@@ -59,6 +59,8 @@ class IngestPlan:
     link_statements: dict[uuid.UUID, datetime] = field(default_factory=dict)
     # Items tombstoned by this batch, with the time of deletion (applied after rows).
     tombstoned: dict[uuid.UUID, datetime] = field(default_factory=dict)
+    # Items with a key or URL the store did not know them by: others may name them.
+    newly_named: set[uuid.UUID] = field(default_factory=set)
 
 
 def _identity(connection: ConnectionRef, external_id: str) -> Row:
@@ -148,6 +150,7 @@ class Planner:
         if current is None:
             self._write(row)
             self.plan.counts.created += 1
+            self.plan.newly_named.add(row["id"])
         elif _is_stale(current, record.source_updated_at):
             self.plan.counts.stale += 1
             return
@@ -179,6 +182,7 @@ class Planner:
         if current.get("is_stub"):  # deleted before we ever saw it; now its first data
             self._write(row)
             self.plan.counts.created += 1
+            self.plan.newly_named.add(row["id"])
             return
         changes = [(name, current[name], row[name]) for name in TRACKED_FIELDS]
         changes = [change for change in changes if change[1] != change[2]]
@@ -189,6 +193,8 @@ class Planner:
                 self._event(row["id"], name, old, new, at)
         if resurrected:
             self._event(row["id"], DELETED_FIELD, True, False, at)
+        if resurrected or any(name in ("key", "url") for name, _, _ in changes):
+            self.plan.newly_named.add(row["id"])
         if changes or resurrected:
             self.plan.counts.updated += 1
         else:

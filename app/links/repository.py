@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Row as SqlRow
 from sqlalchemy import bindparam, select, update
@@ -17,6 +17,15 @@ from app.models.base import table_of
 
 links = table_of(Link)
 VENDOR = "vendor"
+
+
+class LinkTriple(NamedTuple):
+    """A link as resolution wants it (who states it is kept beside it)."""
+
+    source: uuid.UUID
+    target: uuid.UUID
+    kind: str
+    origin: str
 
 
 class LinkRepository:
@@ -32,6 +41,23 @@ class LinkRepository:
             ).where(
                 id_in(self.session, links.c.stated_by_item_id, chunk),
                 links.c.origin == VENDOR,
+                links.c.removed_at.is_(None),
+            )  # fmt: skip
+            found.extend(await self.session.execute(query))
+        return found
+
+    async def active_links(
+        self, stated_by: Sequence[uuid.UUID], origins: Sequence[str]
+    ) -> list[SqlRow[Any]]:
+        """The active links of these origins stated by these items."""
+        found: list[SqlRow[Any]] = []
+        for chunk in chunked(stated_by):
+            query = select(
+                links.c.id, links.c.stated_by_item_id, links.c.source_item_id,
+                links.c.target_item_id, links.c.kind, links.c.origin,
+            ).where(
+                id_in(self.session, links.c.stated_by_item_id, chunk),
+                links.c.origin.in_(origins),
                 links.c.removed_at.is_(None),
             )  # fmt: skip
             found.extend(await self.session.execute(query))

@@ -3,7 +3,7 @@
 from app.models.base import Base
 from app.models.connections import Connection
 from app.models.items import ItemEvent, WorkItem
-from app.models.links import Link
+from app.models.links import ItemMention, Link
 from app.models.sync import SyncCursor, SyncLease, SyncRun
 from app.models.webhooks import WebhookDelivery
 
@@ -11,6 +11,7 @@ __all__ = [
     "Base",
     "Connection",
     "ItemEvent",
+    "ItemMention",
     "Link",
     "SyncCursor",
     "SyncLease",

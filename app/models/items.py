@@ -55,6 +55,8 @@ class WorkItem(Base):
         Index("ix_work_items_connection_id_scope", "connection_id", "scope"),
         Index("ix_work_items_updated_at_id", "updated_at", "id"),
         Index("ix_work_items_parent_id", "parent_id"),
+        Index("ix_work_items_key", "key"),
+        Index("ix_work_items_url", "url"),
     )
 
 

@@ -29,3 +29,17 @@ class Link(Base):
         Index("ix_links_target_item_id", "target_item_id"),
         Index("ix_links_stated_by_item_id", "stated_by_item_id"),
     )
+
+
+class ItemMention(Base):
+    """What an item's text or labels name (a key such as PAY-12, `owner/repo#N`, an
+    item's URL), kept so that an item ingested later finds who named it without
+    searching every description."""
+
+    __tablename__ = "item_mentions"
+
+    item_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    mention: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    origin: Mapped[str] = mapped_column(String(32), primary_key=True)  # reference, rule
+
+    __table_args__ = (Index("ix_item_mentions_mention", "mention"),)
