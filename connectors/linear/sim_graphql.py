@@ -515,7 +515,7 @@ def _page(info: GraphQLResolveInfo[Context], name: str, source: Callable[[], Ite
     return paginate(keys, nodes, page_args, context.matcher).as_connection()
 
 
-def _issues(info: GraphQLResolveInfo[Context], **args: Any) -> dict[str, Any]:
+def _issues(_root: None, info: GraphQLResolveInfo[Context], **args: Any) -> dict[str, Any]:
     workspace = _context(info).workspace
     key = (((args.get("filter") or {}).get("team") or {}).get("key") or {}).get("eq")
     if isinstance(key, str):  # the common case, served from the team's own list
@@ -526,7 +526,10 @@ def _issues(info: GraphQLResolveInfo[Context], **args: Any) -> dict[str, Any]:
 def _team_issues(team: Node, info: GraphQLResolveInfo[Context], **args: Any) -> dict[str, Any]:
     workspace = _context(info).workspace
     key = team["key"]
-    source = lambda: (n for n in workspace.issues.values() if n["team"]["key"] == key)  # noqa: E731
+
+    def source() -> Iterable[Node]:
+        return (n for n in workspace.issues.values() if n["team"]["key"] == key)
+
     return _page(info, f"team-issues:{key}", source, args)
 
 
@@ -621,14 +624,15 @@ def _project_issues(node: Node, info: GraphQLResolveInfo[Context], **args: Any) 
 
 def _team_projects(node: Node, info: GraphQLResolveInfo[Context], **args: Any) -> dict[str, Any]:
     workspace, key = _context(info).workspace, node["key"]
-    source = lambda: (  # noqa: E731
-        p for p in workspace.projects.values() if any(t["key"] == key for t in p["teams"])
-    )
+
+    def source() -> Iterable[Node]:
+        return (p for p in workspace.projects.values() if any(t["key"] == key for t in p["teams"]))
+
     return _page(info, f"team-projects:{key}", source, args)
 
 
 RESOLVERS: dict[tuple[str, str], Callable[..., Any]] = {
-    ("Query", "issues"): lambda root, info, **args: _issues(info, **args),
+    ("Query", "issues"): _issues,
     ("Query", "issue"): _issue,
     ("Query", "projects"): _projects,
     ("Query", "project"): _project,

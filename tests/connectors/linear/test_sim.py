@@ -285,3 +285,15 @@ async def test_initiatives_group_the_projects_due_in_a_quarter() -> None:
     for node in nodes:
         assert {p["targetDate"] for p in node["projects"]["nodes"]} == {node["targetDate"]}
         assert (node["status"] == "Completed") == (node["targetDate"] < clock)
+
+
+async def test_a_team_lists_its_own_issues_and_projects() -> None:
+    sim = LinearSim(world())
+    query = """{ team(id: "PAY") { key issues(first: 5) { nodes { identifier } }
+        projects(first: 50) { nodes { teams(first: 10) { nodes { key } } } } } }"""
+    team = (await data(sim, query))["team"]
+    top = (await data(sim, TEAM_ISSUES, key="PAY", first=5))["issues"]["nodes"]
+    assert team["issues"]["nodes"] == [{"identifier": n["identifier"]} for n in top]
+    projects = team["projects"]["nodes"]
+    assert projects
+    assert all("PAY" in {t["key"] for t in p["teams"]["nodes"]} for p in projects)
