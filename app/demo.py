@@ -21,6 +21,7 @@ from app.schema import upgrade_to_head
 from app.sync.schemas import SyncRunRead
 from app.sync.service import run_sync
 from connectors.github.sim import GitHubSimOptions
+from connectors.linear.sim_render import team_keys
 from connectors.sim.server import build_sim_app, vendor_base_urls
 from connectors.sim.world import Size, World
 
@@ -42,14 +43,15 @@ async def run_demo(settings: Settings, options: DemoOptions) -> None:
     sim = _server(build_sim_app(world, github=GitHubSimOptions()), options.host, options.sim_port)
     tasks = [asyncio.create_task(sim.serve())]
     await _until_started(sim)
-    github = vendor_base_urls(f"http://{options.host}:{options.sim_port}")["github"]
-    runs = await _connect_and_sync(settings, world, github)
+    urls = vendor_base_urls(f"http://{options.host}:{options.sim_port}")
+    github = urls["github"]
+    runs = await _connect_and_sync(settings, world, github, urls["linear"])
     # The service starts once the first syncs are done, so its scheduler finds
     # them done instead of racing them.
     api = _server(create_app(settings), options.host, options.port)
     tasks.append(asyncio.create_task(api.serve()))
     await _until_started(api)
-    _report(options, github, runs)
+    _report(options, urls, runs)
     # Either server stopping (Ctrl-C reaches one of them) stops the other.
     await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     sim.should_exit = api.should_exit = True
@@ -68,8 +70,11 @@ async def _until_started(*servers: uvicorn.Server) -> None:
         await asyncio.sleep(0.05)
 
 
-async def _connect_and_sync(settings: Settings, world: World, base_url: str) -> list[SyncRunRead]:
-    """One GitHub connection per team, over that team's repositories; then a sync of each."""
+async def _connect_and_sync(
+    settings: Settings, world: World, base_url: str, linear_url: str
+) -> list[SyncRunRead]:
+    """One GitHub connection per team, over that team's repositories, and one Linear
+    connection over every team; then a sync of each."""
     database = Database(settings.database_url)
     vault = load_vault(settings)
     scopes: dict[str, list[str]] = defaultdict(list)
@@ -80,6 +85,7 @@ async def _connect_and_sync(settings: Settings, world: World, base_url: str) -> 
         names = [
             await _ensure(database, vault, team, repos, base_url) for team, repos in scopes.items()
         ]
+        names.append(await _ensure_linear(database, vault, world, linear_url))
         return [await run_sync(database, vault, name) for name in names]
     finally:
         await database.dispose()
@@ -102,10 +108,28 @@ async def _ensure(
     return name
 
 
-def _report(options: DemoOptions, github: str, runs: list[SyncRunRead]) -> None:
+async def _ensure_linear(
+    database: Database, vault: CredentialVault, world: World, base_url: str
+) -> str:
+    """The demo's Linear connection, over every team of the simulated workspace."""
+    name = "demo-linear"
+    async with database.job_session() as session:
+        try:
+            await connections.update(session, vault, name, ConnectionUpdate(base_url=base_url))
+        except NotFound:
+            teams = list(team_keys(world).values())
+            data = ConnectionCreate(
+                name=name, kind="linear", base_url=base_url, scopes=teams, token=DEMO_TOKEN
+            )
+            await connections.create(session, vault, data)
+    return name
+
+
+def _report(options: DemoOptions, urls: dict[str, str], runs: list[SyncRunRead]) -> None:
     created, updated = sum(run.created for run in runs), sum(run.updated for run in runs)
     service = f"http://{options.host}:{options.port}"
-    print(f"simulated GitHub: {github}")
+    print(f"simulated GitHub: {urls['github']}")
+    print(f"simulated Linear: {urls['linear']}/graphql")
     print(f"synced {len(runs)} connections: {created} items created, {updated} updated")
     for run in runs:
         if run.status == "failed":

@@ -9,8 +9,9 @@ from __future__ import annotations
 from connectors.base.contract import Connector
 from connectors.base.http import FailureType, VendorError
 from connectors.github.connector import GitHubConnector
+from connectors.linear.connector import LinearConnector
 
-CONNECTORS: tuple[type[Connector], ...] = (GitHubConnector,)
+CONNECTORS: tuple[type[Connector], ...] = (GitHubConnector, LinearConnector)
 
 _BY_KIND = {connector.kind: connector for connector in CONNECTORS}
 

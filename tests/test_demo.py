@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 
+from connectors.linear.sim_render import Workspace
 from connectors.sim.world import World
 
 
@@ -48,7 +49,8 @@ def _check_demo(demo: subprocess.Popen[str], port: int) -> None:
             break
     output = "".join(lines)
     assert f"http://127.0.0.1:{port}" in output, output
-    items = httpx.get(f"http://127.0.0.1:{port}/api/v1/items", params={"limit": 500}).json()
+    url = f"http://127.0.0.1:{port}/api/v1/items"
+    items = httpx.get(url, params={"limit": 500, "source": "github"}).json()
     expected = {
         f"{i.repo}#{i.number}"
         for i in World.generate(1, "small").all_issues()
@@ -56,3 +58,10 @@ def _check_demo(demo: subprocess.Popen[str], port: int) -> None:
     }
     assert {item["key"] for item in items["items"]} == expected
     assert items["next_cursor"] is None
+    linear = httpx.get(url, params={"limit": 500, "source": "linear"}).json()
+    workspace = Workspace(World.generate(1, "small"))
+    issues = {node["identifier"] for node in workspace.live_issues()}
+    projects = {node["name"] for node in workspace.projects.values()}
+    initiatives = {node["name"] for node in workspace.initiatives.values()}
+    assert {item["key"] for item in linear["items"]} == issues | projects | initiatives
+    assert linear["next_cursor"] is None

@@ -2,6 +2,7 @@
 
     app = build_sim_app(World.generate(seed=1, size="medium"))
     # /github/...            the simulated GitHub REST API (api.github.com)
+    # POST /linear/graphql   the simulated Linear GraphQL API (api.linear.app)
     # POST /_sim/advance?changes=K   churn K changes; returns them as JSON
     # GET  /_sim/stats       request counts per vendor and endpoint, and the world clock
 
@@ -21,9 +22,11 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
 from connectors.github.sim import GitHubSim, GitHubSimOptions, GitHubWebhookEmitter, iso
+from connectors.linear.sim import LinearSim, LinearSimOptions
+from connectors.linear.sim_webhooks import LinearWebhookEmitter
 from connectors.sim.world import Change, World
 
-PREFIXES: dict[str, str] = {"github": "/github"}
+PREFIXES: dict[str, str] = {"github": "/github", "linear": "/linear"}
 """Where each vendor's API lives under the simulator's root (later: gitlab /gitlab/api/v4, ...)."""
 
 MAX_ADVANCE = 10_000
@@ -40,13 +43,18 @@ def build_sim_app(
     *,
     github: GitHubSimOptions | None = None,
     github_webhooks: Sequence[GitHubWebhookEmitter] = (),
+    linear: LinearSimOptions | None = None,
+    linear_webhooks: Sequence[LinearWebhookEmitter] = (),
 ) -> Starlette:
     """The simulators of every vendor over `world`, and the /_sim control endpoints.
 
-    `github_webhooks` receive a signed delivery for each change `/_sim/advance` makes.
-    The GitHubSim is `app.state.github`, the world `app.state.world`.
+    `github_webhooks` (and `linear_webhooks`) receive a signed delivery for each change
+    `/_sim/advance` makes.
+    The GitHubSim is `app.state.github`, the LinearSim `app.state.linear`, the world
+    `app.state.world`.
     """
     github_sim = GitHubSim(world, github)
+    linear_sim = LinearSim(world, linear)
 
     async def advance(request: Request) -> JSONResponse:
         raw = request.query_params.get("changes", "10")
@@ -54,7 +62,7 @@ def build_sim_app(
             detail = f"changes must be an integer in 1..{MAX_ADVANCE}"
             return JSONResponse({"detail": detail}, status_code=422)
         changes = world.advance(int(raw))
-        failures = await _deliver(world, changes, github_webhooks)
+        failures = await _deliver(world, changes, [*github_webhooks, *linear_webhooks])
         return JSONResponse(
             {
                 "clock": iso(world.clock),
@@ -64,22 +72,32 @@ def build_sim_app(
         )
 
     async def stats(request: Request) -> JSONResponse:
-        return JSONResponse({"clock": iso(world.clock), "github": github_sim.stats.as_json()})
+        return JSONResponse(
+            {
+                "clock": iso(world.clock),
+                "github": github_sim.stats.as_json(),
+                "linear": linear_sim.stats.as_json(),
+            }
+        )
 
     app = Starlette(
         routes=[
             Route("/_sim/advance", advance, methods=["POST"]),
             Route("/_sim/stats", stats, methods=["GET"]),
             Mount(PREFIXES["github"], app=github_sim.app),
+            Mount(PREFIXES["linear"], app=linear_sim.app),
         ]
     )
     app.state.world = world
     app.state.github = github_sim
+    app.state.linear = linear_sim
     return app
 
 
 async def _deliver(
-    world: World, changes: Sequence[Change], emitters: Sequence[GitHubWebhookEmitter]
+    world: World,
+    changes: Sequence[Change],
+    emitters: Sequence[GitHubWebhookEmitter | LinearWebhookEmitter],
 ) -> list[str]:
     """Send the changes to every emitter; a dead receiver is reported, not fatal to churn."""
     failures: list[str] = []

@@ -8,9 +8,10 @@ from connectors import CONNECTORS
 from connectors.base import testing
 from connectors.base.testing import ConformanceKit
 from connectors.github.conformance import KIT as GITHUB
+from connectors.linear.conformance import KIT as LINEAR
 from connectors.sim.world import World
 
-KITS: dict[str, ConformanceKit] = {kit.connector.kind: kit for kit in (GITHUB,)}
+KITS: dict[str, ConformanceKit] = {kit.connector.kind: kit for kit in (GITHUB, LINEAR)}
 KINDS = [connector.kind for connector in CONNECTORS]
 SAMPLES = [(kind, s) for kind in KINDS if kind in KITS for s in KITS[kind].webhook_samples()]
 
