@@ -22,6 +22,7 @@ from app.sync.schemas import SyncRunRead
 from app.sync.service import run_sync
 from connectors.github.sim import GitHubSimOptions
 from connectors.jira.render import JiraProjects
+from connectors.linear.sim_render import team_keys
 from connectors.sim.server import build_sim_app, vendor_base_urls
 from connectors.sim.world import Size, World
 
@@ -46,14 +47,13 @@ async def run_demo(settings: Settings, options: DemoOptions) -> None:
     tasks = [asyncio.create_task(sim.serve())]
     await _until_started(sim)
     urls = vendor_base_urls(f"http://{options.host}:{options.sim_port}")
-    github = urls["github"]
-    runs = await _connect_and_sync(settings, world, github, jira=urls["jira"])
+    runs = await _connect_and_sync(settings, world, urls)
     # The service starts once the first syncs are done, so its scheduler finds
     # them done instead of racing them.
     api = _server(create_app(settings), options.host, options.port)
     tasks.append(asyncio.create_task(api.serve()))
     await _until_started(api)
-    _report(options, github, runs, jira=urls["jira"])
+    _report(options, urls, runs)
     # Either server stopping (Ctrl-C reaches one of them) stops the other.
     await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     sim.should_exit = api.should_exit = True
@@ -73,10 +73,11 @@ async def _until_started(*servers: uvicorn.Server) -> None:
 
 
 async def _connect_and_sync(
-    settings: Settings, world: World, base_url: str, *, jira: str | None = None
+    settings: Settings, world: World, urls: dict[str, str]
 ) -> list[SyncRunRead]:
-    """One GitHub connection per team, over that team's repositories, and one Jira
-    connection over every simulated Jira project; then a sync of each."""
+    """One GitHub connection per team, over that team's repositories, one Jira
+    connection over every simulated Jira project and one Linear connection over
+    every team; then a sync of each."""
     database = Database(settings.database_url)
     vault = load_vault(settings)
     scopes: dict[str, list[str]] = defaultdict(list)
@@ -85,10 +86,11 @@ async def _connect_and_sync(
     try:
         await upgrade_to_head(database)
         names = [
-            await _ensure(database, vault, team, repos, base_url) for team, repos in scopes.items()
+            await _ensure(database, vault, team, repos, urls["github"])
+            for team, repos in scopes.items()
         ]
-        if jira is not None:
-            names.append(await _ensure_jira(database, vault, world, jira))
+        names.append(await _ensure_jira(database, vault, world, urls["jira"]))
+        names.append(await _ensure_linear(database, vault, world, urls["linear"]))
         return [await run_sync(database, vault, name) for name in names]
     finally:
         await database.dispose()
@@ -130,14 +132,29 @@ async def _ensure_jira(
     return name
 
 
-def _report(
-    options: DemoOptions, github: str, runs: list[SyncRunRead], *, jira: str | None = None
-) -> None:
+async def _ensure_linear(
+    database: Database, vault: CredentialVault, world: World, base_url: str
+) -> str:
+    """The demo's Linear connection, over every team of the simulated workspace."""
+    name = "demo-linear"
+    async with database.job_session() as session:
+        try:
+            await connections.update(session, vault, name, ConnectionUpdate(base_url=base_url))
+        except NotFound:
+            teams = list(team_keys(world).values())
+            data = ConnectionCreate(
+                name=name, kind="linear", base_url=base_url, scopes=teams, token=DEMO_TOKEN
+            )
+            await connections.create(session, vault, data)
+    return name
+
+
+def _report(options: DemoOptions, urls: dict[str, str], runs: list[SyncRunRead]) -> None:
     created, updated = sum(run.created for run in runs), sum(run.updated for run in runs)
     service = f"http://{options.host}:{options.port}"
-    print(f"simulated GitHub: {github}")
-    if jira is not None:
-        print(f"simulated Jira: {jira}")
+    print(f"simulated GitHub: {urls['github']}")
+    print(f"simulated Jira: {urls['jira']}")
+    print(f"simulated Linear: {urls['linear']}/graphql")
     print(f"synced {len(runs)} connections: {created} items created, {updated} updated")
     for run in runs:
         if run.status == "failed":

@@ -10,8 +10,9 @@ from connectors.base.contract import Connector
 from connectors.base.http import FailureType, VendorError
 from connectors.github.connector import GitHubConnector
 from connectors.jira.connector import JiraConnector
+from connectors.linear.connector import LinearConnector
 
-CONNECTORS: tuple[type[Connector], ...] = (GitHubConnector, JiraConnector)
+CONNECTORS: tuple[type[Connector], ...] = (GitHubConnector, JiraConnector, LinearConnector)
 
 _BY_KIND = {connector.kind: connector for connector in CONNECTORS}
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 
 from connectors.jira.render import JiraProjects
+from connectors.linear.sim_render import Workspace
 from connectors.sim.world import World
 
 
@@ -62,3 +63,10 @@ def _check_demo(demo: subprocess.Popen[str], port: int) -> None:
     assert {item["key"] for item in jira["items"]} == issues | ideas
     teams = {item["team"] for item in jira["items"] if item["project"] != "IDEA"}
     assert teams == set(world.teams)
+    linear = httpx.get(url, params={"limit": 500, "source": "linear"}).json()
+    workspace = Workspace(World.generate(1, "small"))
+    linear_issues = {node["identifier"] for node in workspace.live_issues()}
+    linear_projects = {node["name"] for node in workspace.projects.values()}
+    initiatives = {node["name"] for node in workspace.initiatives.values()}
+    assert {item["key"] for item in linear["items"]} == linear_issues | linear_projects | initiatives
+    assert linear["next_cursor"] is None

@@ -58,6 +58,7 @@ class SyncScheduler:
         self._intervals: dict[str, int] = {}  # job id -> the interval it was made for
         self._slots = asyncio.Semaphore(max_concurrent)
         self._syncing: dict[uuid.UUID, asyncio.Task[None]] = {}  # started by this process
+        self._stopped = False
 
     def start(self) -> None:
         self.scheduler.start()
@@ -68,6 +69,7 @@ class SyncScheduler:
 
     async def stop(self) -> None:
         """No more ticks; syncs in flight are cancelled and close their runs."""
+        self._stopped = True  # a tick already past its first await starts nothing
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         syncing = list(self._syncing.values())
@@ -114,7 +116,7 @@ class SyncScheduler:
         plan, name = await self._plan(connection_id)
         if name is None or plan.due_at is None or utcnow() < plan.due_at:
             return None
-        if connection_id in self._syncing:  # started while we read the plan
+        if self._stopped or connection_id in self._syncing:  # stopped, or started meanwhile
             return None
         task = asyncio.create_task(self._sync(name, full=plan.full), name=f"sync {name}")
         self._syncing[connection_id] = task

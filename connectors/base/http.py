@@ -503,6 +503,15 @@ class VendorClient:
     def rate_limit_reset(self) -> float | None:
         return self._budget.reset
 
+    def now(self) -> float:
+        """The client's clock, in epoch seconds."""
+        return self._clock()
+
+    async def pause(self, seconds: float) -> None:
+        """Wait on the client's clock: for a connector pacing a budget of its own
+        vendor's that the client does not track (Linear's complexity points)."""
+        await self._sleep(seconds)
+
     async def request(
         self,
         method: str,

@@ -2,6 +2,7 @@
 
     app = build_sim_app(World.generate(seed=1, size="medium"))
     # /github/...            the simulated GitHub REST API (api.github.com)
+    # POST /linear/graphql   the simulated Linear GraphQL API (api.linear.app)
     # POST /_sim/advance?changes=K   churn K changes; returns them as JSON
     # GET  /_sim/stats       request counts per vendor and endpoint, and the world clock
 
@@ -24,9 +25,11 @@ from starlette.routing import Mount, Route
 from connectors.github.sim import GitHubSim, GitHubSimOptions, GitHubWebhookEmitter, iso
 from connectors.jira.hooks import JiraWebhookEmitter
 from connectors.jira.sim import JiraSim, JiraSimOptions
+from connectors.linear.sim import LinearSim, LinearSimOptions
+from connectors.linear.sim_webhooks import LinearWebhookEmitter
 from connectors.sim.world import Change, World
 
-PREFIXES: dict[str, str] = {"github": "/github", "jira": "/jira"}
+PREFIXES: dict[str, str] = {"github": "/github", "jira": "/jira", "linear": "/linear"}
 """Where each vendor's API lives under the simulator's root (later: gitlab /gitlab/api/v4, ...)."""
 
 MAX_ADVANCE = 10_000
@@ -45,18 +48,21 @@ def build_sim_app(
     github_webhooks: Sequence[GitHubWebhookEmitter] = (),
     jira: JiraSimOptions | None = None,
     jira_webhooks: Sequence[JiraWebhookEmitter] = (),
+    linear: LinearSimOptions | None = None,
+    linear_webhooks: Sequence[LinearWebhookEmitter] = (),
 ) -> Starlette:
     """The simulators of every vendor over `world`, and the /_sim control endpoints.
 
-    `github_webhooks` and `jira_webhooks` receive a signed delivery for each change
-    `/_sim/advance` makes (each in its vendor's format).
-    The GitHubSim is `app.state.github`, the JiraSim `app.state.jira`, the world
-    `app.state.world`.
+    `github_webhooks`, `jira_webhooks` and `linear_webhooks` receive a signed delivery
+    for each change `/_sim/advance` makes (each in its vendor's format).
+    The GitHubSim is `app.state.github`, the JiraSim `app.state.jira`, the LinearSim
+    `app.state.linear`, the world `app.state.world`.
     """
     github_sim = GitHubSim(world, github)
     jira_sim = JiraSim(world, jira)
     for hook in jira_webhooks:
         hook.sim = jira_sim
+    linear_sim = LinearSim(world, linear)
 
     async def advance(request: Request) -> JSONResponse:
         raw = request.query_params.get("changes", "10")
@@ -64,7 +70,8 @@ def build_sim_app(
             detail = f"changes must be an integer in 1..{MAX_ADVANCE}"
             return JSONResponse({"detail": detail}, status_code=422)
         changes = world.advance(int(raw))
-        failures = await _deliver(world, changes, [*github_webhooks, *jira_webhooks])
+        emitters = [*github_webhooks, *jira_webhooks, *linear_webhooks]
+        failures = await _deliver(world, changes, emitters)
         return JSONResponse(
             {
                 "clock": iso(world.clock),
@@ -79,6 +86,7 @@ def build_sim_app(
                 "clock": iso(world.clock),
                 "github": github_sim.stats.as_json(),
                 "jira": jira_sim.stats.as_json(),
+                "linear": linear_sim.stats.as_json(),
             }
         )
 
@@ -88,11 +96,13 @@ def build_sim_app(
             Route("/_sim/stats", stats, methods=["GET"]),
             Mount(PREFIXES["github"], app=github_sim.app),
             Mount(PREFIXES["jira"], app=jira_sim.app),
+            Mount(PREFIXES["linear"], app=linear_sim.app),
         ]
     )
     app.state.world = world
     app.state.github = github_sim
     app.state.jira = jira_sim
+    app.state.linear = linear_sim
     return app
 
 

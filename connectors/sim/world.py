@@ -370,6 +370,7 @@ class World:
         counts[0] += spec.items - sum(counts)
         for repo, count in zip(repos, counts, strict=True):
             world._fill_repo(repo, count, pr_share=0.25)
+        world._share_roadmap_items()
         return world
 
     @classmethod
@@ -498,6 +499,27 @@ class World:
             if issue.issue_type == "Epic":
                 epics.append(issue)
             self._insert(repo, issue)
+
+    def _share_roadmap_items(self) -> None:
+        """Let an issue of another team (an epic where there is one) deliver some
+        roadmap items too, as when one planned project is delivered by several teams.
+
+        Its own generator, so the rest of the world is the same with or without this.
+        """
+        rng = random.Random(f"shared-roadmap-{self.seed}")  # noqa: S311 (a simulation)
+        free = [
+            i
+            for i in self.all_issues()
+            if not (i.is_pull_request or i.roadmap_key or i.part_of or i.parent)
+        ]
+        free.sort(key=lambda i: (i.issue_type != "Epic", i.id))
+        for item in self.roadmap.values():
+            helper = next((i for i in free if self.repo(i.repo).team != item.team), None)
+            if helper is None or rng.random() < 0.6:
+                continue
+            free.remove(helper)
+            helper.roadmap_key = item.key
+            helper.body = f"{helper.body or ''}\n\n{REFERENCES[1]}{item.key}".lstrip()
 
     def _fix_pull_request_count(self, repo: Repo, wanted: int) -> None:
         # single_repo promises exact counts; a seeded coin only gets close.

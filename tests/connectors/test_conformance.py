@@ -9,9 +9,10 @@ from connectors.base import testing
 from connectors.base.testing import ConformanceKit
 from connectors.github.conformance import KIT as GITHUB
 from connectors.jira.conformance import KIT as JIRA
+from connectors.linear.conformance import KIT as LINEAR
 from connectors.sim.world import World
 
-KITS: dict[str, ConformanceKit] = {kit.connector.kind: kit for kit in (GITHUB, JIRA)}
+KITS: dict[str, ConformanceKit] = {kit.connector.kind: kit for kit in (GITHUB, JIRA, LINEAR)}
 KINDS = [connector.kind for connector in CONNECTORS]
 SAMPLES = [(kind, s) for kind in KINDS if kind in KITS for s in KITS[kind].webhook_samples()]
 

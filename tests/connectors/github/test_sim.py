@@ -704,9 +704,11 @@ async def test_control_advance_churns_the_world_the_api_serves() -> None:
 
 
 def test_vendor_base_urls_name_each_mounted_api() -> None:
-    urls = vendor_base_urls("http://127.0.0.1:8900/")
-    assert urls["github"] == "http://127.0.0.1:8900/github"
-    assert urls["jira"] == "http://127.0.0.1:8900/jira"
+    assert vendor_base_urls("http://127.0.0.1:8900/") == {
+        "github": "http://127.0.0.1:8900/github",
+        "jira": "http://127.0.0.1:8900/jira",
+        "linear": "http://127.0.0.1:8900/linear",
+    }
 
 
 # --- webhooks --------------------------------------------------------------------
