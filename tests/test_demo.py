@@ -68,5 +68,7 @@ def _check_demo(demo: subprocess.Popen[str], port: int) -> None:
     linear_issues = {node["identifier"] for node in workspace.live_issues()}
     linear_projects = {node["name"] for node in workspace.projects.values()}
     initiatives = {node["name"] for node in workspace.initiatives.values()}
-    assert {item["key"] for item in linear["items"]} == linear_issues | linear_projects | initiatives
+    assert {
+        item["key"] for item in linear["items"]
+    } == linear_issues | linear_projects | initiatives
     assert linear["next_cursor"] is None

@@ -70,7 +70,7 @@ def build_sim_app(
             detail = f"changes must be an integer in 1..{MAX_ADVANCE}"
             return JSONResponse({"detail": detail}, status_code=422)
         changes = world.advance(int(raw))
-        emitters = [*github_webhooks, *jira_webhooks, *linear_webhooks]
+        emitters: list[WebhookEmitter] = [*github_webhooks, *jira_webhooks, *linear_webhooks]
         failures = await _deliver(world, changes, emitters)
         return JSONResponse(
             {
