@@ -59,6 +59,7 @@ class SyncScheduler:
         self._slots = asyncio.Semaphore(max_concurrent)
         self._syncing: dict[uuid.UUID, asyncio.Task[None]] = {}  # started by this process
         self._stopped = False
+        self._ticking: set[asyncio.Task[object]] = set()  # ticks in flight (APScheduler's tasks)
 
     def start(self) -> None:
         self.scheduler.start()
@@ -72,11 +73,13 @@ class SyncScheduler:
         self._stopped = True  # a tick already past its first await starts nothing
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-        syncing = list(self._syncing.values())
-        for task in syncing:
+        # Ticks too: none may be left inside a database call once the caller
+        # disposes of the database.
+        running = [*self._ticking, *self._syncing.values()]
+        for task in running:
             task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.gather(*syncing, return_exceptions=True)
+            await asyncio.gather(*running, return_exceptions=True)
 
     async def reconcile(self) -> None:
         """Make the jobs match the enabled connections."""
@@ -106,7 +109,13 @@ class SyncScheduler:
 
     async def tick(self, connection_id: uuid.UUID) -> None:
         """The job of one connection."""
-        await self.start_if_due(connection_id)
+        task = asyncio.current_task()
+        assert task is not None  # APScheduler runs every job as a task
+        self._ticking.add(task)
+        try:
+            await self.start_if_due(connection_id)
+        finally:
+            self._ticking.discard(task)
 
     async def start_if_due(self, connection_id: uuid.UUID) -> asyncio.Task[None] | None:
         """Start the connection's sync in the background if it is due and this
