@@ -25,10 +25,14 @@ MAX_GROUP = 256  # rows per statement, far below either database's parameter lim
 
 
 class DeliveryWriter:
-    def __init__(self, database: Database) -> None:
+    """`writers` groups may be committing at once (one on SQLite, which has one
+    writer anyway): a slow commit then delays only its own group."""
+
+    def __init__(self, database: Database, *, writers: int | None = None) -> None:
         self.database = database
+        self.writers = writers or (1 if database.is_sqlite else 4)
         self._gathering: list[tuple[Row, asyncio.Future[bool]]] = []
-        self._flusher: asyncio.Task[None] | None = None
+        self._flushers: set[asyncio.Task[None]] = set()
         self.commits = 0
 
     async def store(self, row: Row) -> bool:
@@ -36,24 +40,25 @@ class DeliveryWriter:
         stored; True when it was new. Raises what the write raised."""
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._gathering.append((row, future))
-        if self._flusher is None:
-            self._flusher = asyncio.create_task(self._flush(), name="webhook group commit")
+        if len(self._flushers) < self.writers:
+            flusher = asyncio.create_task(self._flush(), name="webhook group commit")
+            self._flushers.add(flusher)
+            flusher.add_done_callback(self._flushers.discard)
         # A receipt whose client went away must not cancel the group's write.
         return await asyncio.shield(future)
 
     async def drain(self) -> None:
         """Wait until everything received so far is written (at shutdown)."""
-        while self._flusher is not None:
-            await asyncio.shield(self._flusher)
+        while self._flushers:
+            await asyncio.gather(*self._flushers, return_exceptions=True)
 
     async def _flush(self) -> None:
-        try:
-            while self._gathering:
-                group = self._gathering[:MAX_GROUP]
-                del self._gathering[:MAX_GROUP]
-                await self._write(group)
-        finally:
-            self._flusher = None
+        while self._gathering:
+            group = self._gathering[:MAX_GROUP]
+            del self._gathering[:MAX_GROUP]
+            # One order of keys in every group: concurrent groups never deadlock.
+            group.sort(key=lambda entry: (str(entry[0]["connection_id"]), entry[0]["delivery_id"]))
+            await self._write(group)
 
     async def _write(self, group: list[tuple[Row, asyncio.Future[bool]]]) -> None:
         try:
