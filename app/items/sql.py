@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, Uuid, any_, bindparam
+from sqlalchemy import ARRAY, ColumnElement, String, Uuid, any_, bindparam
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import dialect_of
@@ -29,3 +29,13 @@ def id_in(
 def chunked(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+def text_in(
+    session: AsyncSession, column: ColumnElement[str], values: Sequence[str], name: str
+) -> ColumnElement[bool]:
+    """`column IN values` for text, as `id_in` does it for ids (one array parameter
+    on PostgreSQL); `name` tells two such parameters of one statement apart."""
+    if dialect_of(session) == "postgresql":
+        return column == any_(bindparam(name, list(values), type_=ARRAY(String())))
+    return column.in_(values)

@@ -27,7 +27,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.items.plan import IngestPlan, Row
-from app.items.sql import chunked, id_in
+from app.items.sql import chunked, id_in, text_in
 from app.links.repository import LinkRepository, LinkTriple
 from app.models import Connection, ItemMention, WorkItem
 from app.models.base import table_of, utcnow
@@ -138,7 +138,9 @@ async def _namers_of(
     names = {row["key"] for row in rows} | {normalized_url(r["url"]) for r in rows if r["url"]}
     namers: set[uuid.UUID] = set()
     for chunk in chunked(sorted(names)):
-        query = select(mentions_table.c.item_id).where(mentions_table.c.mention.in_(chunk))
+        query = select(mentions_table.c.item_id).where(
+            text_in(session, mentions_table.c.mention, chunk, "names")
+        )
         namers.update((await session.execute(query)).scalars())
     found: dict[uuid.UUID, set[tuple[str, str]]] = defaultdict(set)
     for chunk in chunked(sorted(namers)):
@@ -165,7 +167,10 @@ async def _lookup(session: AsyncSession, names: set[str]) -> dict[str, list[Name
         query = select(
             items_table.c.id, items_table.c.kind, items_table.c.key, items_table.c.url
         ).where(
-            or_(items_table.c.key.in_(chunk), items_table.c.url.in_(chunk)),
+            or_(
+                text_in(session, items_table.c.key, chunk, "keys"),
+                text_in(session, items_table.c.url, chunk, "urls"),
+            ),
             items_table.c.deleted_at.is_(None),
         )
         for row in await session.execute(query):
