@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    and_,
     bindparam,
     case,
     exists,
@@ -32,6 +33,7 @@ from app.items.as_of import existed_at, link_active_at
 from app.items.cursor import Position
 from app.items.plan import TRACKED_FIELDS, Row
 from app.items.sql import chunked, id_in
+from app.links.repository import DELIVERY_KINDS
 from app.models import Connection, ItemEvent, Link, WorkItem
 from app.models.base import table_of, utcnow
 
@@ -304,6 +306,7 @@ def _reachable_from(root: uuid.UUID, as_of: datetime | None) -> ColumnElement[uu
     """Every item reachable from `root` over active links (active then, with
     `as_of`), at any depth (UNION rather than UNION ALL, so a cycle of links ends)."""
     active = link_active_at(links, as_of) if as_of else links.c.removed_at.is_(None)
+    active = and_(active, links.c.kind.in_(DELIVERY_KINDS))
     reach = (
         select(links.c.target_item_id.label("item_id"))
         .where(links.c.source_item_id == root, active)

@@ -17,6 +17,11 @@ from app.models.base import table_of
 
 links = table_of(Link)
 VENDOR = "vendor"
+# The kinds of link a roadmap walks, each from what is delivered to what delivers
+# it: parents, references and label rules, Linear's project membership, Jira
+# Product Discovery's delivery links, and manual links. A "blocks" or "relates to"
+# link between two tickets says nothing about what delivers what.
+DELIVERY_KINDS = ("parent", "mentions", "delivers", "contains", "implemented by", "implements")
 
 
 class LinkTriple(NamedTuple):

@@ -7,12 +7,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
 from app.items.as_of import existed_at, link_active_at, values_at
 from app.items.sql import id_in
+from app.links.repository import DELIVERY_KINDS
 from app.models import Connection, Link, WorkItem
 from app.models.base import table_of
 from app.roadmap.rollup import Ticket
@@ -67,6 +68,7 @@ class RoadmapRepository:
         if not roots:
             return {}
         active = link_active_at(links, as_of) if as_of else links.c.removed_at.is_(None)
+        active = and_(active, links.c.kind.in_(DELIVERY_KINDS))
         alive = existed_at(items, as_of) if as_of else items.c.deleted_at.is_(None)
         reach = (
             select(links.c.source_item_id.label("root_id"), links.c.target_item_id.label("item_id"))

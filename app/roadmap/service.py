@@ -27,6 +27,7 @@ from app.roadmap.schemas import (
 )
 
 FORECAST_AFTER_TARGET = "forecast after target"
+NOTHING_DELIVERS = "no tickets deliver it yet"
 
 
 async def roadmap(
@@ -52,7 +53,7 @@ async def roadmap(
             reached.get(uuid.UUID(item.id), []), target_date=item.due_date, medians=medians,
             today=today,
         )  # fmt: skip
-        likely = forecast(_remaining(rollup), paces[rollup.progress_by], today)
+        likely = _forecast(rollup, paces, today)
         entries.append(RoadmapEntry(item=item, rollup=_read(rollup, likely)))
     return RoadmapRead(items=entries)
 
@@ -105,12 +106,21 @@ def _remaining(rollup: Rollup) -> dict[str, float]:
     return {team: float(f.tickets_total - f.tickets_done) for team, f in rollup.teams.items()}
 
 
+def _forecast(rollup: Rollup, paces: dict[str, dict[str, TeamPace]], today: date) -> Forecast:
+    """None with the reason for an item nothing delivers yet: there is nothing to
+    forecast (and nothing late about it)."""
+    if rollup.figures.tickets_total == 0:
+        return Forecast(None, None, NOTHING_DELIVERS)
+    return forecast(_remaining(rollup), paces[rollup.progress_by], today)
+
+
 def _read(rollup: Rollup, likely: Forecast) -> RollupRead:
     reasons = list(rollup.risk_reasons)
     target = rollup.target_date
-    if likely.reason is not None:
+    done = rollup.figures.tickets_done == rollup.figures.tickets_total
+    if likely.reason is not None and likely.reason != NOTHING_DELIVERS:
         reasons.append(likely.reason)
-    elif target is not None and likely.p85 is not None and likely.p85 > target:
+    elif target and likely.p85 and likely.p85 > target and not done:
         reasons.append(FORECAST_AFTER_TARGET)
     return RollupRead(
         **asdict(rollup.figures),

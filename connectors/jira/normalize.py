@@ -4,7 +4,7 @@ Identity: an issue's external id is its numeric `id` (kept when an issue moves
 to another project, where its key changes); its key (`PAY-7`) is the human key.
 Jira Product Discovery ideas are issues too: of a `product_discovery` project
 or of type Idea, they become roadmap items, and their "Polaris work item link"
-links ("X implements idea") become Links from the delivery issue to the idea.
+links ("X implements idea") become `implemented by` Links from the idea to X.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ EPIC_TYPES = frozenset({"epic"})
 IDEA_TYPES = frozenset({"idea"})
 DISCOVERY_PROJECT_TYPE = "product_discovery"
 DELIVERY_LINK_TYPE = "polaris work item link"
+DELIVERED_BY = "implemented by"
 # Field names Jira uses for what we read from custom fields (found through /field).
 STORY_POINT_NAMES = ("story points", "story point estimate")
 SPRINT_NAMES = ("sprint",)
@@ -137,8 +138,9 @@ def _due(fields: Fields, mapping: JiraMapping, item_kind: ItemKind) -> date | No
 def issue_links(issue: Issue) -> tuple[Link, ...]:
     """The links an issue states, each from its outward end to its inward end.
 
-    Delivery links of Jira Product Discovery become `implements` links from the
-    delivery issue to the idea; other link types keep their outward verb.
+    Delivery links of Jira Product Discovery ("X implements idea") become
+    `implemented by` links from the idea to the delivery issue, the direction every
+    roadmap link runs in; other link types keep their outward verb.
     """
     return tuple(_link(issue.id, link) for link in issue.fields.issuelinks if _other(link))
 
@@ -150,12 +152,13 @@ def _other(link: IssueLink) -> str | None:
 
 def _link(this: str, link: IssueLink) -> Link:
     verb = link.type.outward or link.type.name
-    if link.type.name.lower() == DELIVERY_LINK_TYPE:
-        verb = "implements"
     if link.outwardIssue is not None:  # this <outward> other
         source, target = this, link.outwardIssue.id
     else:  # other <outward> this
         source, target = _other(link) or this, this
+    if link.type.name.lower() == DELIVERY_LINK_TYPE:
+        # Roadmap links run from what is delivered to what delivers it.
+        verb, source, target = DELIVERED_BY, target, source
     return Link(source_external_id=source, target_external_id=target, kind=verb, stated_by=this)
 
 

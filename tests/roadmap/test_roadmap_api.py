@@ -175,3 +175,26 @@ async def test_as_of_in_the_future_is_refused(client: httpx.AsyncClient) -> None
     response = await client.get("/api/v1/roadmap", params={"as_of": "2999-01-01"})
     assert response.status_code == 422
     assert "future" in response.json()["detail"]
+
+
+async def test_an_item_nothing_delivers_has_no_forecast_and_no_risk(
+    client: httpx.AsyncClient, database: Database
+) -> None:
+    github = await add_connection(database, "gh", "github")
+    lonely = work_item("goal", 1, key="GOAL-1", kind="roadmap_item", due_date=date(2026, 1, 1))
+    await ingest_one(database, github, Batch(items=(lonely,)))
+    rollup = await _rollup(client, "GOAL-1")
+    assert (rollup["tickets_total"], rollup["forecast_date"]) == (0, None)
+    assert rollup["forecast"]["unknown_because"] == "no tickets deliver it yet"
+    assert (rollup["at_risk"], rollup["risk_reasons"]) == (False, [])
+
+
+async def test_a_blocks_link_between_tickets_is_not_walked(
+    client: httpx.AsyncClient, database: Database
+) -> None:
+    github = await add_connection(database, "gh", "github")
+    goal = work_item("goal", 1, key="GOAL-1", kind="roadmap_item", description="acme/api#1")
+    blocks = Link(source_external_id="1", target_external_id="2", kind="blocks", stated_by="1")
+    items = (goal, work_item(1, 1), work_item(2, 1))
+    await ingest_one(database, github, Batch(items=items, links=(blocks,)))
+    assert (await _rollup(client, "GOAL-1"))["tickets_total"] == 1

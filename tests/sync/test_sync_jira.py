@@ -63,13 +63,13 @@ async def test_ideas_link_to_the_epics_that_deliver_them(database: Database) -> 
     jira = SimulatedJira.of(world())
     await synced(database, jira)
     expected = {
-        (str(issue.id), str(idea_id(jira.world.roadmap[issue.roadmap_key])), "implements")
+        (str(idea_id(jira.world.roadmap[issue.roadmap_key])), str(issue.id), "implemented by")
         for issue in jira.world.all_issues()
         if issue.roadmap_key and not issue.is_pull_request
     }
     assert expected
     links = await active_links(database, "acme-jira")
-    assert {link for link in links if link[2] == "implements"} == expected
+    assert {link for link in links if link[2] == "implemented by"} == expected
 
 
 @pytest.mark.parametrize("part", ["latest", "oldest"])

@@ -210,9 +210,9 @@ def test_product_discovery_idea_is_a_roadmap_item_implemented_by_its_delivery() 
     )
     assert issue_links(Issue.of(idea)) == (
         Link(
-            source_external_id="3001",
-            target_external_id="900001",
-            kind="implements",
+            source_external_id="900001",
+            target_external_id="3001",
+            kind="implemented by",
             stated_by="900001",
         ),
     )
