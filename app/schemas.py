@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -14,3 +15,10 @@ def read_model(schema: type[Schema], source: object, **given: Any) -> Schema:
     fields `given` explicitly (ids made strings, names of related rows...)."""
     copied = {name: getattr(source, name) for name in schema.model_fields if name not in given}
     return schema.model_validate(copied | given)
+
+
+def assume_utc(moment: datetime | None) -> datetime | None:
+    """A query's time without a zone is UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment

@@ -5,14 +5,11 @@ repeats a change while a walk goes on."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
 from datetime import datetime
 
-import orjson
-
 from app.errors import BadRequest
+from app.items.cursor import INVALID_CURSOR, decode_cursor, encode_cursor
 
 
 @dataclass(frozen=True)
@@ -21,17 +18,15 @@ class ChangeCursor:
     event_id: int
 
     def encode(self) -> str:
-        payload = [self.at.isoformat(), self.event_id]
-        return base64.urlsafe_b64encode(orjson.dumps(payload)).decode().rstrip("=")
+        return encode_cursor([self.at.isoformat(), self.event_id])
 
     @classmethod
     def decode(cls, text: str) -> ChangeCursor:
         try:
-            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-            stamp, event_id = orjson.loads(raw)
+            stamp, event_id = decode_cursor(text)
             at = datetime.fromisoformat(stamp)
             if at.tzinfo is None or not isinstance(event_id, int):
                 raise ValueError(text)
-        except (binascii.Error, orjson.JSONDecodeError, TypeError, ValueError):
-            raise BadRequest("invalid cursor: pass back next_cursor exactly as received") from None
+        except (TypeError, ValueError):
+            raise BadRequest(INVALID_CURSOR) from None
         return cls(at, event_id)

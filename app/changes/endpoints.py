@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -12,6 +12,7 @@ from app.changes.repository import ChangeFilters, newest_changes
 from app.changes.schemas import ChangePage, ChangeRead
 from app.deps import SessionDep
 from app.items.schemas import ItemRead
+from app.schemas import assume_utc
 
 router = APIRouter(prefix="/changes", tags=["changes"])
 AnIsoTime = Annotated[datetime | None, Query(description="ISO 8601; UTC if no zone")]
@@ -33,7 +34,7 @@ async def list_changes(
 ) -> ChangePage:
     """Field-level changes of every item, newest first (by when they happened)."""
     filters = ChangeFilters(
-        since=_aware(since), until=_aware(until), team=team, connection=connection,
+        since=assume_utc(since), until=assume_utc(until), team=team, connection=connection,
         field=field, origin=origin,
     )  # fmt: skip
     after = ChangeCursor.decode(cursor) if cursor else None
@@ -48,9 +49,3 @@ async def list_changes(
         last = rows[limit - 1][0]
         next_cursor = ChangeCursor(last.at, last.id).encode()
     return ChangePage(changes=changes, next_cursor=next_cursor)
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment

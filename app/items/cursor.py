@@ -14,10 +14,26 @@ import binascii
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import orjson
 
 from app.errors import BadRequest
+
+INVALID_CURSOR = "invalid cursor: pass back next_cursor exactly as received"
+
+
+def encode_cursor(payload: list[Any]) -> str:
+    """An opaque, URL-safe cursor of a JSON list."""
+    return base64.urlsafe_b64encode(orjson.dumps(payload)).decode().rstrip("=")
+
+
+def decode_cursor(text: str) -> Any:
+    """What `encode_cursor` encoded; BadRequest for anything else."""
+    try:
+        return orjson.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+    except (binascii.Error, orjson.JSONDecodeError, ValueError):
+        raise BadRequest(INVALID_CURSOR) from None
 
 
 @dataclass(frozen=True)
@@ -39,16 +55,15 @@ class PageCursor:
     def encode(self) -> str:
         assert self.after is not None, "only a page that has a last item gives a cursor"
         payload = [self.after.updated_at.isoformat(), self.after.item_id.hex, self.snapshot]
-        return base64.urlsafe_b64encode(orjson.dumps(payload)).decode().rstrip("=")
+        return encode_cursor(payload)
 
     @classmethod
     def decode(cls, text: str) -> PageCursor:
         try:
-            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-            stamp, item, snapshot = orjson.loads(raw)
+            stamp, item, snapshot = decode_cursor(text)
             after = Position(datetime.fromisoformat(stamp), uuid.UUID(hex=item))
             if after.updated_at.tzinfo is None or not isinstance(snapshot, int):
                 raise ValueError(text)
-        except (binascii.Error, orjson.JSONDecodeError, TypeError, ValueError):
-            raise BadRequest("invalid cursor: pass back next_cursor exactly as received") from None
+        except (TypeError, ValueError):
+            raise BadRequest(INVALID_CURSOR) from None
         return cls(after, snapshot)

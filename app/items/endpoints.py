@@ -13,6 +13,7 @@ from app.errors import Unprocessable
 from app.items import service
 from app.items.repository import ItemFilters
 from app.items.schemas import ItemDetail, ItemPage
+from app.schemas import assume_utc
 from connectors.base.kinds import KINDS
 from connectors.base.records import ItemKind, StatusCategory
 
@@ -42,8 +43,7 @@ async def list_items(
 ) -> ItemPage:
     if source is not None and source not in KINDS:
         raise Unprocessable(f"unknown source {source!r}: expected one of {', '.join(KINDS)}")
-    if updated_since is not None and updated_since.tzinfo is None:
-        updated_since = updated_since.replace(tzinfo=UTC)
+    updated_since = assume_utc(updated_since)
     filters = ItemFilters(
         connection=connection,
         source=source,

@@ -50,6 +50,14 @@ class ItemRead(BaseModel):
             deleted=item.deleted_at is not None,
         )
 
+    def as_then(self, values: dict[str, Any]) -> ItemRead:
+        """This item with some fields as history says they were (history names the
+        parent column parent_id)."""
+        values = dict(values)
+        if "parent_id" in values:
+            values["parent"] = values.pop("parent_id")
+        return ItemRead.model_validate(self.model_dump() | values)
+
 
 class ItemPage(BaseModel):
     items: list[ItemRead]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -80,7 +79,7 @@ async def _list_as_of(
     then = await values_at(session, [item.id for item, _ in changed], TRACKED_FIELDS, filters.as_of)
     for item, owner in changed:
         gone = item.deleted_at is not None and item.deleted_at <= filters.as_of
-        read = _as_then(ItemRead.of(item, owner), then.get(item.id, {}) | {"deleted": gone})
+        read = ItemRead.of(item, owner).as_then(then.get(item.id, {}) | {"deleted": gone})
         if matches(read, filters) and (after is None or _position(read) < after):
             shown.append(read)
     page = sorted(shown, key=_position, reverse=True)[: limit + 1]
@@ -92,12 +91,6 @@ async def _list_as_of(
 
 def _position(read: ItemRead) -> Position:
     return Position(read.updated_at, uuid.UUID(read.id))
-
-
-def _as_then(read: ItemRead, values: dict[str, Any]) -> ItemRead:
-    if "parent_id" in values:
-        values["parent"] = values.pop("parent_id")
-    return ItemRead.model_validate(read.model_dump() | values)
 
 
 def matches(read: ItemRead, filters: ItemFilters) -> bool:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -66,14 +65,8 @@ async def _items_as_of(
         return shown
     then = await values_at(session, [item.id for item, _ in roots], TRACKED_FIELDS, moment)
     return [
-        _reverted(read, then.get(item.id, {})) for read, (item, _) in zip(shown, roots, strict=True)
+        read.as_then(then.get(item.id, {})) for read, (item, _) in zip(shown, roots, strict=True)
     ]
-
-
-def _reverted(read: ItemRead, values: dict[str, Any]) -> ItemRead:
-    if "parent_id" in values:
-        values["parent"] = values.pop("parent_id")
-    return ItemRead.model_validate(read.model_dump() | values)
 
 
 async def recent_weeks(
