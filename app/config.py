@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     lease_seconds: int = Field(default=60, ge=2)
     # Scheduled syncs one process runs at once; due connections beyond it wait their turn.
     max_concurrent_syncs: int = Field(default=8, ge=1, le=256)
+    # How long `bridge worker` may take to stop after SIGTERM before it exits anyway.
+    shutdown_grace_seconds: float = Field(default=30, gt=0)
 
     @field_validator("api_tokens", mode="before")
     @classmethod

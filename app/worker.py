@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
@@ -14,6 +13,7 @@ from fastapi import FastAPI
 from app.config import Settings
 from app.credentials import load_vault
 from app.db import Database
+from app.graceful import SignalStop
 from app.sync.jobs import SyncScheduler
 from app.webhooks.inbox import InboxProcessor
 
@@ -37,33 +37,25 @@ async def background_work(
     try:
         yield
     finally:
+        inbox.stop()
         await scheduler.stop()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await task
 
 
 async def run_worker(settings: Settings) -> None:
-    """Everything `bridge worker` does, until cancelled: by SIGTERM (what service
-    managers send) or SIGINT, even when started with SIGINT ignored (a
-    background job of a script). Runs in flight are closed, not abandoned."""
-    stop_on_signals(asyncio.current_task())
+    """Everything `bridge worker` does, until SIGTERM or SIGINT (app/graceful.py):
+    the deliveries in hand are applied, syncs in flight close their runs."""
     database = Database(settings.database_url)
     vault = load_vault(settings)
+    inbox = InboxProcessor(database, vault)
     scheduler = SyncScheduler(
         database, vault, lease_seconds=settings.lease_seconds,
         max_concurrent=settings.max_concurrent_syncs,
     )  # fmt: skip
+    SignalStop(inbox.stop, settings.shutdown_grace_seconds).install()
     scheduler.start()
     try:
-        await InboxProcessor(database, vault).run_forever()
+        await inbox.run_forever()
     finally:
         await scheduler.stop()
         await database.dispose()
-
-
-def stop_on_signals(task: asyncio.Task[object] | None) -> None:
-    loop = asyncio.get_running_loop()
-    if task is not None:
-        for stop in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(stop, task.cancel)

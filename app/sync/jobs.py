@@ -17,6 +17,7 @@ import contextlib
 import logging
 import random
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -59,7 +60,7 @@ class SyncScheduler:
         self._slots = asyncio.Semaphore(max_concurrent)
         self._syncing: dict[uuid.UUID, asyncio.Task[None]] = {}  # started by this process
         self._stopped = False
-        self._ticking: set[asyncio.Task[object]] = set()  # ticks in flight (APScheduler's tasks)
+        self._ticking: set[asyncio.Task[object]] = set()  # jobs in flight (APScheduler's tasks)
 
     def start(self) -> None:
         self.scheduler.start()
@@ -69,20 +70,27 @@ class SyncScheduler:
         )  # fmt: skip
 
     async def stop(self) -> None:
-        """No more ticks; syncs in flight are cancelled and close their runs."""
+        """No more ticks; the ticks in flight end (they are short reads of the
+        database, not to be cut in half: app/graceful.py), syncs in flight are
+        cancelled and close their runs."""
         self._stopped = True  # a tick already past its first await starts nothing
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-        # Ticks too: none may be left inside a database call once the caller
-        # disposes of the database.
-        running = [*self._ticking, *self._syncing.values()]
-        for task in running:
+        await asyncio.gather(*self._ticking, return_exceptions=True)
+        syncs = list(self._syncing.values())
+        for task in syncs:
             task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.gather(*running, return_exceptions=True)
+            await asyncio.gather(*syncs, return_exceptions=True)
 
     async def reconcile(self) -> None:
         """Make the jobs match the enabled connections."""
+        with self._tracked():
+            await self._reconcile()
+
+    async def _reconcile(self) -> None:
+        if self._stopped:
+            return
         async with self.database.job_session() as session:
             query = select(Connection.id, Connection.interval_seconds).where(
                 Connection.removed_at.is_(None), Connection.enabled.is_(True)
@@ -109,18 +117,24 @@ class SyncScheduler:
 
     async def tick(self, connection_id: uuid.UUID) -> None:
         """The job of one connection."""
+        with self._tracked():
+            await self.start_if_due(connection_id)
+
+    @contextlib.contextmanager
+    def _tracked(self) -> Iterator[None]:
+        """Note the current job's task, for `stop` to wait for."""
         task = asyncio.current_task()
         assert task is not None  # APScheduler runs every job as a task
         self._ticking.add(task)
         try:
-            await self.start_if_due(connection_id)
+            yield
         finally:
             self._ticking.discard(task)
 
     async def start_if_due(self, connection_id: uuid.UUID) -> asyncio.Task[None] | None:
         """Start the connection's sync in the background if it is due and this
         process is not syncing it already; the sync's task, or None."""
-        if connection_id in self._syncing:
+        if self._stopped or connection_id in self._syncing:
             return None
         plan, name = await self._plan(connection_id)
         if name is None or plan.due_at is None or utcnow() < plan.due_at:

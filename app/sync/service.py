@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.connections.service import connector_config
 from app.credentials import CredentialVault
 from app.db import Database
+from app.graceful import finish_first
 from app.items.ingest import ingest
 from app.items.plan import ConnectionRef
 from app.metrics import RATE_LIMIT_REMAINING, SYNC_RUNS, SYNC_SECONDS, VENDOR_REQUESTS
@@ -97,8 +98,10 @@ async def run_sync(
     """Sync connection `name` now; the run ends succeeded or failed, never running.
     Raises AlreadyRunning when another process syncs it at this moment, and
     (with `only_if_due`) NotDue when it is not due any more."""
-    target = await begin_sync(
-        database, vault, name, full=full, lease_seconds=lease_seconds, only_if_due=only_if_due
+    target = await finish_first(
+        begin_sync(
+            database, vault, name, full=full, lease_seconds=lease_seconds, only_if_due=only_if_due
+        )
     )
     return await execute_sync(database, target, http=http, on_progress=on_progress)
 
@@ -189,13 +192,16 @@ async def _heartbeat(database: Database, target: SyncTarget, outcome: Outcome) -
     """Renew the lease every third of its life; note when it was lost."""
     while True:
         await asyncio.sleep(target.lease_ttl.total_seconds() / 3)
-        async with database.job_session() as session:
-            ours = await LeaseRepository(session).renew(
-                target.connection.id, HOLDER, utcnow(), target.lease_ttl
-            )
-        if not ours:
+        if not await finish_first(_renew(database, target)):
             outcome.lease_lost = True
             return
+
+
+async def _renew(database: Database, target: SyncTarget) -> bool:
+    async with database.job_session() as session:
+        return await LeaseRepository(session).renew(
+            target.connection.id, HOLDER, utcnow(), target.lease_ttl
+        )
 
 
 @dataclass
@@ -244,8 +250,7 @@ async def _pull(
     on_progress: ProgressCallback | None,
     outcome: Outcome,
 ) -> None:
-    async with database.job_session() as session:
-        cursors = await CursorRepository(session).load(target.connection.id)
+    cursors = await finish_first(_cursors(database, target))
     progress = SyncProgress()
     context = PullContext(started_at=utcnow(), cursors=cursors, full=target.full)
     pending: Batch | None = None
@@ -265,6 +270,11 @@ async def _pull(
         # the vendor fails on the next one.
         if pending is not None and not outcome.lease_lost:
             await _store(database, target, pending, connector.client)
+
+
+async def _cursors(database: Database, target: SyncTarget) -> dict[str, str]:
+    async with database.job_session() as session:
+        return await CursorRepository(session).load(target.connection.id)
 
 
 async def _read_ahead(batches: AsyncIterator[Batch], depth: int = 2) -> AsyncIterator[Batch]:
@@ -326,7 +336,14 @@ def _report(
 async def _store(
     database: Database, target: SyncTarget, batch: Batch, client: VendorClient
 ) -> None:
-    """One checkpoint: the batch, its cursor and the run's counts, in one transaction."""
+    """One checkpoint: the batch, its cursor and the run's counts, in one
+    transaction, stored whole even when the sync is cancelled meanwhile."""
+    await finish_first(_checkpoint(database, target, batch, client))
+
+
+async def _checkpoint(
+    database: Database, target: SyncTarget, batch: Batch, client: VendorClient
+) -> None:
     async with database.job_session() as session:
         result = await ingest(session, target.connection, batch, origin="sync")
         run = await SyncRunRepository(session).get(target.run_id)

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.connections.service import config_of
 from app.credentials import CredentialVault
 from app.db import Database
+from app.graceful import finish_first
 from app.items.ingest import ingest
 from app.items.plan import ConnectionRef
 from app.metrics import INBOX_DEPTH
@@ -43,18 +44,24 @@ class InboxProcessor:
         self.vault = vault
         self.poll_seconds = poll_seconds
         self.wakeup = asyncio.Event()  # set by the receiver when a delivery arrives
+        self.stopping = False
+
+    def stop(self) -> None:
+        """Let `run_forever` return once the claim in hand is applied."""
+        self.stopping = True
+        self.wakeup.set()
 
     async def run_forever(self) -> None:
-        while True:
-            if await self.run_once() == 0:
+        while not self.stopping:
+            if await self.run_once() == 0 and not self.stopping:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wakeup.wait(), self.poll_seconds)
                 self.wakeup.clear()
 
     async def run_once(self) -> int:
-        """Apply every due delivery; the number handled."""
+        """Apply every due delivery (until asked to stop); the number handled."""
         handled = 0
-        while claimed := await self._claim_and_apply():
+        while not self.stopping and (claimed := await finish_first(self._claim_and_apply())):
             handled += claimed
         async with self.database.engine.connect() as connection:
             INBOX_DEPTH.set(await DeliveryRepository.count_pending(connection))
