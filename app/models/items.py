@@ -58,6 +58,9 @@ class WorkItem(Base):
         Index("ix_work_items_key", "key"),
         Index("ix_work_items_url", "url"),
         Index("ix_work_items_closed_at", "closed_at"),
+        Index("ix_work_items_kind", "kind"),  # the few roadmap items among the tickets
+        # The dashboard's and the API's usual listing: one team's open work, newest first.
+        Index("ix_work_items_team_status_updated", "team", "status_category", "updated_at", "id"),
     )
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -25,6 +25,7 @@ from app.roadmap.rollup import NO_TEAM
 WEEKS = 6
 TRIALS = 1000
 MAX_WEEKS = 520  # ten years: beyond that a forecast says nothing
+LONGER_THAN_TEN_YEARS = "at the recent pace this takes more than ten years"
 
 
 @dataclass(frozen=True)
@@ -92,14 +93,30 @@ def forecast(remaining: dict[str, float], paces: dict[str, TeamPace],
     idle = sorted(str(team) for team in open_teams if team not in paces or paces[team].idle)
     if idle:
         return Forecast(None, None, f"no completed work in {WEEKS} weeks: {', '.join(idle)}")
-    p50 = None
-    for weeks in range(1, MAX_WEEKS + 1):
-        share = 1.0
+
+    def share(weeks: int) -> float:
+        done = 1.0
         for team, left in open_teams.items():
-            share *= paces[team].share_done(weeks, left)
-        if p50 is None and share >= 0.5:
-            p50 = weeks
-        if share >= 0.85:
-            assert p50 is not None
-            return Forecast(today + timedelta(weeks=p50), today + timedelta(weeks=weeks))
-    return Forecast(None, None, "at the recent pace this takes more than ten years")
+            done *= paces[team].share_done(weeks, left)
+        return done
+
+    p50 = _first_week(share, 0.5, after=0)
+    p85 = None if p50 is None else _first_week(share, 0.85, after=p50 - 1)
+    if p50 is None or p85 is None:
+        return Forecast(None, None, LONGER_THAN_TEN_YEARS)
+    return Forecast(today + timedelta(weeks=p50), today + timedelta(weeks=p85))
+
+
+def _first_week(share: Callable[[int], float], at_least: float, *, after: int) -> int | None:
+    """The first week past `after` by which `share` reaches `at_least`, if any
+    within MAX_WEEKS. The share of runs done never falls as weeks pass, so the
+    week is found by doubling and then halving the span, not week by week."""
+    low, high = after, after + 1  # share(low) is below at_least (or low is not a week)
+    while share(high) < at_least:
+        if high >= MAX_WEEKS:
+            return None
+        low, high = high, min(2 * high, MAX_WEEKS)
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (low, middle) if share(middle) >= at_least else (middle, high)
+    return high

@@ -5,9 +5,23 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, select
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Date,
+    Float,
+    Uuid,
+    and_,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
@@ -16,9 +30,10 @@ from app.items.sql import id_in
 from app.links.repository import DELIVERY_KINDS
 from app.models import Connection, Link, WorkItem
 from app.models.base import table_of
-from app.roadmap.rollup import Ticket
+from app.roadmap.rollup import Estimates, Tally, Ticket, estimates_of, tally
 
 TICKET_FIELDS = ("team", "status_category", "estimate", "due_date")
+WALKED_FIELDS = ("kind", "connection_id", *TICKET_FIELDS)
 links = table_of(Link)
 items = table_of(WorkItem)
 connections = table_of(Connection)
@@ -59,50 +74,104 @@ class RoadmapRepository:
             (row.team, row.estimate, row.closed_at) for row in await self.session.execute(query)
         ]
 
-    async def tickets_reached(
-        self, roots: Sequence[uuid.UUID], as_of: datetime | None = None
-    ) -> dict[uuid.UUID, list[Ticket]]:
-        """Per root, the live tickets reachable over active links, at any depth,
-        through live items only; each ticket once (UNION ends cycles too). With
-        `as_of`, the links, items and ticket fields as they were then."""
+    async def reached(self, roots: Sequence[uuid.UUID], as_of: datetime | None = None) -> Reached:
+        """What the live tickets reachable from each root over active delivery
+        links (at any depth, through live items only, each once) add up to, per
+        team; and the estimates among them. With `as_of`, links, items and ticket
+        fields as they were then, which history gives ticket by ticket."""
         if not roots:
-            return {}
+            return Reached({}, [])
+        reach = self._reach(roots, as_of)
+        tickets = and_(
+            reach.c.kind == "ticket",
+            reach.c.connection_id.in_(
+                select(connections.c.id).where(connections.c.removed_at.is_(None))
+            ),
+        )
+        if as_of is not None:
+            return await self._reached_then(reach, tickets, as_of)
+        counted = and_(tickets, reach.c.status_category != "cancelled")
+        return await self._sums(reach, counted)
+
+    def _reach(self, roots: Sequence[uuid.UUID], as_of: datetime | None) -> CTE:
+        """(root, item and the item's fields) for every item a root reaches. Each
+        step joins the item it arrives at, so the fields travel with the walk and
+        only live items are walked through."""
         active = link_active_at(links, as_of) if as_of else links.c.removed_at.is_(None)
         active = and_(active, links.c.kind.in_(DELIVERY_KINDS))
         alive = existed_at(items, as_of) if as_of else items.c.deleted_at.is_(None)
-        reach = (
-            select(links.c.source_item_id.label("root_id"), links.c.target_item_id.label("item_id"))
-            .where(id_in(self.session, links.c.source_item_id, roots), active)
+        fields = [items.c.id.label("item_id"), *(items.c[name] for name in WALKED_FIELDS)]
+        first = (
+            select(links.c.source_item_id.label("root_id"), *fields)
+            .join(items, items.c.id == links.c.target_item_id)
+            .where(id_in(self.session, links.c.source_item_id, roots), active, alive)
             .cte("reach", recursive=True)
         )
         step = (
-            select(reach.c.root_id, links.c.target_item_id)
-            .join(reach, links.c.source_item_id == reach.c.item_id)
-            .join(items, items.c.id == reach.c.item_id)
+            select(first.c.root_id, *fields)
+            .select_from(first)
+            .join(links, links.c.source_item_id == first.c.item_id)
+            .join(items, items.c.id == links.c.target_item_id)
             .where(active, alive)
         )
-        reach = reach.union(step)
-        query = (
+        return first.union(step)
+
+    async def _sums(self, reach: CTE, counted: ColumnElement[bool]) -> Reached:
+        """Tallies and estimates in one statement, so that the walk runs once:
+        a row with a root is one team's tally of that root, a row without one
+        counts the distinct tickets of a team carrying an estimate."""
+        done = reach.c.status_category == "done"
+        tallies = (
             select(
-                reach.c.root_id,
-                items.c.id,
-                items.c.team,
-                items.c.status_category,
-                items.c.estimate,
-                items.c.due_date,
+                reach.c.root_id, reach.c.team, cast(null(), Float).label("estimate"),
+                func.count(), func.count().filter(done), func.count(reach.c.estimate),
+                func.coalesce(func.sum(reach.c.estimate), 0.0),
+                func.coalesce(func.sum(reach.c.estimate).filter(done), 0.0),
+                func.count().filter(and_(done, reach.c.estimate.is_(None))),
+                func.max(reach.c.due_date),
             )
-            .join(items, items.c.id == reach.c.item_id)
-            .join(connections, connections.c.id == items.c.connection_id)
-            .where(items.c.kind == "ticket", alive, connections.c.removed_at.is_(None))
+            .where(counted)
+            .group_by(reach.c.root_id, reach.c.team)
+        )  # fmt: skip
+        each_once = (
+            select(reach.c.item_id, reach.c.team, reach.c.estimate)
+            .where(counted, reach.c.estimate.is_not(None))
+            .distinct()
+            .subquery()
         )
-        rows = list(await self.session.execute(query))
-        then = (
-            await values_at(self.session, [r.id for r in rows], TICKET_FIELDS, as_of)
-            if as_of
-            else {}
-        )
-        reached: dict[uuid.UUID, list[Ticket]] = defaultdict(list)
-        for row in rows:
-            values = dict(row._mapping) | then.get(row.id, {})
-            reached[row.root_id].append(Ticket(**{f: values[f] for f in ("id", *TICKET_FIELDS)}))
+        nothing = (literal(0), literal(0), literal(0.0), literal(0.0), literal(0))
+        estimates = select(
+            cast(null(), Uuid), each_once.c.team, each_once.c.estimate, func.count(), *nothing,
+            cast(null(), Date),
+        ).group_by(each_once.c.team, each_once.c.estimate)  # fmt: skip
+        reached = Reached(defaultdict(dict), [])
+        for root, team, estimate, *sums in await self.session.execute(
+            union_all(tallies, estimates)
+        ):
+            if root is None:
+                reached.estimates.append(Estimates(team, estimate, sums[0]))
+            else:
+                reached.tallies[root][team] = Tally(*sums)
         return reached
+
+    async def _reached_then(
+        self, reach: CTE, tickets: ColumnElement[bool], as_of: datetime
+    ) -> Reached:
+        query = select(reach.c.root_id, reach.c.item_id, *(reach.c[f] for f in TICKET_FIELDS))
+        rows = list(await self.session.execute(query.where(tickets)))
+        then = await values_at(self.session, [row.item_id for row in rows], TICKET_FIELDS, as_of)
+        by_root: dict[uuid.UUID, list[Ticket]] = defaultdict(list)
+        for root, item, *values in rows:
+            fields = dict(zip(TICKET_FIELDS, values, strict=True)) | then.get(item, {})
+            by_root[root].append(Ticket(item, **fields))
+        every = [ticket for tickets_of_root in by_root.values() for ticket in tickets_of_root]
+        return Reached({root: tally(ts) for root, ts in by_root.items()}, estimates_of(every))
+
+
+@dataclass(frozen=True)
+class Reached:
+    """Per roadmap item, its tickets' tally per team; and the estimates of every
+    ticket any of them reaches, each ticket once (for the teams' medians)."""
+
+    tallies: dict[uuid.UUID, dict[str | None, Tally]]
+    estimates: list[Estimates]

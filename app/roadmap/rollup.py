@@ -6,6 +6,11 @@ neither side. Points are estimates; a ticket without one counts at its team's
 median estimate (over the estimated tickets of that team that deliver any roadmap
 item; over all teams' if the team estimated none), and `points_assumed` says how
 many did. Progress is by points when any ticket is estimated, else by count.
+
+The arithmetic works on each team's `Tally` of an item's tickets, which the
+database sums up (app/roadmap/repository.py) so that a roadmap of thousands of
+items does not carry every ticket into Python; `tally` is its twin for tickets
+rebuilt one by one from history.
 """
 
 from __future__ import annotations
@@ -33,18 +38,62 @@ class Ticket:
 
 
 @dataclass
+class Tally:
+    """One team's counted (not cancelled) tickets that deliver one roadmap item."""
+
+    tickets: int = 0
+    done: int = 0
+    estimated: int = 0
+    points: float = 0.0  # the sum of the estimates there are
+    points_done: float = 0.0
+    unestimated_done: int = 0
+    latest_due: date | None = None
+
+
+def tally(tickets: Iterable[Ticket]) -> dict[str | None, Tally]:
+    """Each team's tally of `tickets` (the same sums the database makes)."""
+    tallies: dict[str | None, Tally] = defaultdict(Tally)
+    for ticket in tickets:
+        if ticket.status_category == "cancelled":
+            continue
+        counts, done = tallies[ticket.team], ticket.status_category == "done"
+        counts.tickets += 1
+        counts.done += done
+        if ticket.estimate is None:
+            counts.unestimated_done += done
+        else:
+            counts.estimated += 1
+            counts.points += ticket.estimate
+            counts.points_done += ticket.estimate if done else 0.0
+        if ticket.due_date is not None:
+            counts.latest_due = max(counts.latest_due or ticket.due_date, ticket.due_date)
+    return dict(tallies)
+
+
+@dataclass
 class Figures:
     tickets_total: int = 0
     tickets_done: int = 0
     points_total: float = 0.0
     points_done: float = 0.0
 
-    def add(self, points: float, done: bool) -> None:
-        self.tickets_total += 1
-        self.points_total += points
-        if done:
-            self.tickets_done += 1
-            self.points_done += points
+    def add(self, other: Figures) -> None:
+        self.tickets_total += other.tickets_total
+        self.tickets_done += other.tickets_done
+        self.points_total += other.points_total
+        self.points_done += other.points_done
+
+
+def _figures(counts: Tally, median: float | None) -> tuple[Figures, int]:
+    """A team's figures, and how many of its tickets count at `median` for want
+    of an estimate (none without a median: counting by tickets, or nobody estimates)."""
+    figures = Figures(counts.tickets, counts.done, counts.points, counts.points_done)
+    if median is None:
+        return figures, 0
+    unestimated = counts.tickets - counts.estimated
+    figures.points_total += unestimated * median
+    figures.points_done += counts.unestimated_done * median
+    return figures, unestimated
 
 
 @dataclass
@@ -72,45 +121,57 @@ class Medians:
         return self.by_team.get(team, self.overall)
 
 
-def team_medians(tickets: Iterable[Ticket]) -> Medians:
-    estimates: dict[str | None, list[float]] = defaultdict(list)
-    for ticket in tickets:
+@dataclass(frozen=True)
+class Estimates:
+    """How many distinct counted tickets of `team` carry `estimate`."""
+
+    team: str | None
+    estimate: float
+    tickets: int
+
+
+def estimates_of(tickets: Iterable[Ticket]) -> list[Estimates]:
+    """The estimates of `tickets`, each ticket once (the same counts the database makes)."""
+    counts: dict[tuple[str | None, float], int] = defaultdict(int)
+    for ticket in {t.id: t for t in tickets}.values():
         if ticket.estimate is not None and ticket.status_category != "cancelled":
-            estimates[ticket.team].append(ticket.estimate)
-    every = [value for values in estimates.values() for value in values]
+            counts[ticket.team, ticket.estimate] += 1
+    return [Estimates(team, estimate, n) for (team, estimate), n in counts.items()]
+
+
+def team_medians(estimates: Iterable[Estimates]) -> Medians:
+    by_team: dict[str | None, list[float]] = defaultdict(list)
+    for counted in estimates:
+        by_team[counted.team].extend([counted.estimate] * counted.tickets)
+    every = [value for values in by_team.values() for value in values]
     return Medians(
-        {team: statistics.median(values) for team, values in estimates.items()},
+        {team: statistics.median(values) for team, values in by_team.items()},
         statistics.median(every) if every else None,
     )
 
 
 def roll_up(
-    tickets: Iterable[Ticket],
+    tallies: dict[str | None, Tally],
     *,
     target_date: date | None,
     medians: Medians,
     today: date,
 ) -> Rollup:
-    counted = [t for t in tickets if t.status_category != "cancelled"]
-    by_points = any(t.estimate is not None for t in counted)
+    by_points = any(counts.estimated for counts in tallies.values())
     total, assumed = Figures(), 0
-    teams: dict[str, Figures] = defaultdict(Figures)
-    for ticket in counted:
-        points = ticket.estimate
-        if points is None and by_points:
-            points = medians.of(ticket.team)
-            assumed += points is not None
-        points = points or 0.0
-        done = ticket.status_category == "done"
-        total.add(points, done)
-        teams[ticket.team or NO_TEAM].add(points, done)
+    teams: dict[str, Figures] = {}
+    for team, counts in tallies.items():
+        figures, at_median = _figures(counts, medians.of(team) if by_points else None)
+        assumed += at_median
+        teams.setdefault(team or NO_TEAM, Figures()).add(figures)
+        total.add(figures)
     rollup = Rollup(
         figures=total,
         progress=_progress(total, by_points),
         progress_by="points" if by_points else "count",
         points_assumed=assumed,
         teams=dict(sorted(teams.items())),
-        internal_due=max((t.due_date for t in counted if t.due_date), default=None),
+        internal_due=max((c.latest_due for c in tallies.values() if c.latest_due), default=None),
         target_date=target_date,
     )
     rollup.risk_reasons = _risks(rollup, today)

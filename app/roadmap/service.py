@@ -3,8 +3,6 @@ deliver it, and when its remaining work is likely done."""
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,13 +41,13 @@ async def roadmap(
     repository = RoadmapRepository(session)
     roots = await repository.roadmap_items(connection=connection, team=team, as_of=moment)
     shown = await _items_as_of(session, roots, moment)
-    reached = await repository.tickets_reached([item.id for item, _ in roots], as_of=moment)
-    medians = team_medians({t.id: t for ts in reached.values() for t in ts}.values())
+    reached = await repository.reached([item.id for item, _ in roots], as_of=moment)
+    medians = team_medians(reached.estimates)
     paces = await _paces(repository, medians, today)
     entries = []
-    for item in shown:
+    for (root, _), item in zip(roots, shown, strict=True):
         rollup = roll_up(
-            reached.get(uuid.UUID(item.id), []), target_date=item.due_date, medians=medians,
+            reached.tallies.get(root.id, {}), target_date=item.due_date, medians=medians,
             today=today,
         )  # fmt: skip
         likely = _forecast(rollup, paces, today)
@@ -116,11 +114,11 @@ def _read(rollup: Rollup, likely: Forecast) -> RollupRead:
     elif target and likely.p85 and likely.p85 > target and not done:
         reasons.append(FORECAST_AFTER_TARGET)
     return RollupRead(
-        **asdict(rollup.figures),
+        **vars(rollup.figures),  # vars, not asdict: no deep copies, 2,000 times over
         progress=round(rollup.progress, 4),
         progress_by=rollup.progress_by,
         points_assumed=rollup.points_assumed,
-        teams={team: TeamFigures(**asdict(figures)) for team, figures in rollup.teams.items()},
+        teams={team: TeamFigures(**vars(figures)) for team, figures in rollup.teams.items()},
         internal_due=rollup.internal_due,
         forecast_date=likely.p85,
         forecast=ForecastRead(p50=likely.p50, p85=likely.p85, unknown_because=likely.reason),

@@ -34,13 +34,13 @@ async def _details(session: AsyncSession, today: date) -> list[TeamDetail]:
     counts = await tickets_by_status(session)
     repository = RoadmapRepository(session)
     roots = await repository.roadmap_items(connection=None, team=None)
-    reached = await repository.tickets_reached([item.id for item, _ in roots])
+    reached = await repository.reached([item.id for item, _ in roots])
     delivers: dict[str, list[RoadmapRef]] = defaultdict(list)
     for item, owner in roots:
         read = ItemRead.of(item, owner)
-        for name in sorted({t.team or NO_TEAM for t in reached.get(item.id, [])}):
+        for name in sorted({team or NO_TEAM for team in reached.tallies.get(item.id, {})}):
             delivers[name].append(RoadmapRef(id=read.id, key=read.key, title=read.title))
-    medians = team_medians({t.id: t for ts in reached.values() for t in ts}.values())
+    medians = team_medians(reached.estimates)
     paces = await recent_weeks(repository, medians, today)
     weeks = [today - timedelta(weeks=WEEKS - n) for n in range(WEEKS)]
     details = []

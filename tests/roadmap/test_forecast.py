@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from app.roadmap.forecast import Completed, TeamPace, forecast, weekly_pace
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.roadmap.forecast import (
+    LONGER_THAN_TEN_YEARS,
+    MAX_WEEKS,
+    WEEKS,
+    Completed,
+    TeamPace,
+    forecast,
+    weekly_pace,
+)
 
 TODAY = date(2026, 5, 4)  # a Monday
 
@@ -60,3 +71,37 @@ def test_the_same_futures_in_every_call() -> None:
     first = forecast({"web": 30}, {"web": TeamPace([0.0, 3.0, 9.0], "web")}, TODAY)
     again = forecast({"web": 30}, {"web": TeamPace([0.0, 3.0, 9.0], "web")}, TODAY)
     assert first == again
+
+
+@given(
+    st.lists(st.integers(0, 13), min_size=WEEKS, max_size=WEEKS).filter(any),
+    st.lists(st.integers(0, 8), min_size=WEEKS, max_size=WEEKS).filter(any),
+    st.integers(1, 400),
+    st.integers(0, 400),
+)
+@settings(max_examples=25, deadline=None)
+def test_the_forecast_is_the_first_week_a_week_by_week_search_finds(
+    web: list[int], api: list[int], web_left: int, api_left: int
+) -> None:
+    """The forecast skips through the weeks; walking them one by one over the
+    same futures must find the same first weeks for half and 85% of the runs."""
+    remaining = {"web": float(web_left), "api": float(api_left)}
+    likely = forecast(remaining, {"web": TeamPace(web, "w"), "api": TeamPace(api, "a")}, TODAY)
+    paces = {"web": TeamPace(web, "w"), "api": TeamPace(api, "a")}
+
+    def share(weeks: int) -> float:
+        done = 1.0
+        for team, left in remaining.items():
+            if left > 0:
+                done *= paces[team].share_done(weeks, left)
+        return done
+
+    p50 = next((w for w in range(1, MAX_WEEKS + 1) if share(w) >= 0.5), None)
+    p85 = next((w for w in range(p50 or MAX_WEEKS, MAX_WEEKS + 1) if share(w) >= 0.85), None)
+    if p50 is None or p85 is None:  # beyond ten years
+        assert (likely.p50, likely.p85, likely.reason) == (None, None, LONGER_THAN_TEN_YEARS)
+    else:
+        assert (likely.p50, likely.p85) == (
+            TODAY + timedelta(weeks=p50),
+            TODAY + timedelta(weeks=p85),
+        )

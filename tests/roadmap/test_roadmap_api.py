@@ -86,6 +86,23 @@ async def test_an_idea_delivered_by_a_jira_epic_and_two_github_issues(
     assert rollup["scope"]["baseline_at"] is None
 
 
+async def test_the_database_s_sums_equal_the_tickets_rebuilt_one_by_one(
+    client: httpx.AsyncClient, database: Database, organisation: dict[str, ConnectionRef]
+) -> None:
+    """Now, the database sums each team's tickets; as of a day, Python tallies
+    tickets rebuilt from history. As of today, both must say the same."""
+    also = work_item(9, 3, team="web", status_category="in_progress")  # no estimate, not done
+    await ingest_one(database, organisation["github"], Batch(items=(also,)))
+    await ingest_one(
+        database, organisation["jira"], Batch(items=(idea(4, 7, 8, 9),), links=(DELIVERY,))
+    )
+    today = datetime.now(UTC).date().isoformat()
+    now = (await client.get("/api/v1/roadmap")).json()["items"]
+    then = (await client.get("/api/v1/roadmap", params={"as_of": today})).json()["items"]
+    assert now[0]["rollup"]["tickets_total"] == 5
+    assert [entry["rollup"] for entry in now] == [entry["rollup"] for entry in then]
+
+
 async def test_a_reference_removed_in_the_source_leaves_the_rollup(
     client: httpx.AsyncClient, database: Database, organisation: dict[str, ConnectionRef]
 ) -> None:
