@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection as SyncConnection
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -108,14 +109,18 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def dialect_of(session: AsyncSession) -> str:
-    bind = session.bind
+def dialect_of(executor: AsyncSession | AsyncConnection) -> str:
+    if isinstance(executor, AsyncConnection):
+        return executor.dialect.name
+    bind = executor.bind
     assert bind is not None, "sessions are always bound to an engine"
     return bind.dialect.name
 
 
-def upsert_insert(session: AsyncSession, table: Table) -> postgresql.Insert | sqlite.Insert:
-    """An INSERT that supports ON CONFLICT, in the session's dialect."""
-    if dialect_of(session) == "postgresql":
+def upsert_insert(
+    executor: AsyncSession | AsyncConnection, table: Table
+) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that supports ON CONFLICT, in the dialect of the session or connection."""
+    if dialect_of(executor) == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)

@@ -12,9 +12,14 @@ BridgeError                    500  something we did not expect
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import ClassVar
+
 
 class BridgeError(Exception):
     status_code = 500
+    headers: ClassVar[Mapping[str, str] | None] = None  # sent with the error's answer
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -27,6 +32,7 @@ class BadRequest(BridgeError):
 
 class Unauthorized(BridgeError):
     status_code = 401
+    headers = MappingProxyType({"WWW-Authenticate": "Bearer"})
 
 
 class NotFound(BridgeError):

@@ -26,6 +26,7 @@ from app.schema import upgrade_to_head
 from app.sync.endpoints import router as sync_router
 from app.sync.service import HttpOptions
 from app.teams.endpoints import router as teams_router
+from app.webhooks.door import WebhookDoor
 from app.webhooks.endpoints import receiver as webhook_receiver
 from app.webhooks.endpoints import router as deliveries_router
 from app.webhooks.targets import WebhookTargets
@@ -63,7 +64,8 @@ def create_app(
     app.state.http = http or HttpOptions()
     app.add_exception_handler(BridgeError, _bridge_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected_error)
-    app.include_router(webhook_receiver)  # first: the busiest route is matched first
+    app.add_middleware(WebhookDoor)  # answers POST /webhooks/{connection} before routing
+    app.include_router(webhook_receiver)  # the door's route, for the schema
     app.include_router(health.router)
     api = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)])
     api.include_router(connections_router)
@@ -88,8 +90,7 @@ def create_worker_app() -> FastAPI:
 
 
 async def _bridge_error(_request: Request, error: BridgeError) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if error.status_code == 401 else None
-    return JSONResponse({"detail": error.message}, error.status_code, headers=headers)
+    return JSONResponse({"detail": error.message}, error.status_code, headers=error.headers)
 
 
 async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:

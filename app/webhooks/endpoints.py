@@ -10,8 +10,8 @@ from fastapi.responses import JSONResponse
 from starlette.background import BackgroundTask
 
 from app.deps import SessionDep
-from app.errors import BadRequest, PayloadTooLarge
 from app.webhooks import service
+from app.webhooks.door import accept, answer_status, wake_inbox
 from app.webhooks.schemas import DeliveryRead, DeliveryStatus
 
 receiver = APIRouter(tags=["webhooks"])
@@ -24,36 +24,15 @@ router = APIRouter(prefix="/webhook-deliveries", tags=["webhooks"])
     responses={200: {"description": "A delivery already received (duplicate: true)"}},
 )
 async def receive_webhook(connection: str, request: Request) -> JSONResponse:
+    """Answered by WebhookDoor (door.py) before routing; declared here for the
+    schema, and answering the same way should a request get this far."""
     state = request.app.state
-    body = await _capped_body(request, state.settings.webhook_max_bytes)
-    received = await service.receive(
-        state.webhook_targets, state.delivery_writer, connection, request.headers, body
+    received = await accept(state, connection, request.headers, request.receive)
+    return JSONResponse(
+        received.model_dump(),
+        status_code=answer_status(received),
+        background=BackgroundTask(wake_inbox, state),
     )
-    code = status.HTTP_200_OK if received.duplicate else status.HTTP_202_ACCEPTED
-    # The delivery is committed before this response leaves; the inbox wakes after it.
-    wake = BackgroundTask(_wake_inbox, request)
-    return JSONResponse(received.model_dump(), status_code=code, background=wake)
-
-
-async def _capped_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"the body is over {limit} bytes")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"the body is over {limit} bytes")
-        chunks.append(chunk)
-    if not size:
-        raise BadRequest("the body is empty")
-    return b"".join(chunks)
-
-
-async def _wake_inbox(request: Request) -> None:  # async: no threadpool hop per delivery
-    inbox = getattr(request.app.state, "inbox", None)
-    if inbox is not None:
-        inbox.wakeup.set()
 
 
 @router.get("")

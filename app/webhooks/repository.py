@@ -21,15 +21,19 @@ class DeliveryRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def insert_new_many(self, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
+    @staticmethod
+    async def insert_new_many(
+        connection: AsyncConnection, rows: list[dict[str, Any]]
+    ) -> set[uuid.UUID]:
         """Store each delivery unless one with its (connection, delivery id) exists,
-        also earlier in `rows`; the ids of the rows that were new."""
+        also earlier in `rows`; the ids of the rows that were new. On a bare
+        connection, not a session: this runs for every group of received deliveries."""
         statement = (
-            upsert_insert(self.session, deliveries)
+            upsert_insert(connection, deliveries)
             .on_conflict_do_nothing(index_elements=["connection_id", "delivery_id"])
             .returning(deliveries.c.id)
         )
-        return set((await self.session.execute(statement, rows)).scalars())
+        return set((await connection.execute(statement, rows)).scalars())
 
     async def claim_due(self, now: datetime, limit: int) -> Sequence[WebhookDelivery]:
         """Pending deliveries that are due, oldest first, locked for this transaction.

@@ -62,8 +62,8 @@ class DeliveryWriter:
 
     async def _write(self, group: list[tuple[Row, asyncio.Future[bool]]]) -> None:
         try:
-            async with self.database.job_session() as session:
-                new = await DeliveryRepository(session).insert_new_many([row for row, _ in group])
+            async with self.database.writer.begin() as connection:
+                new = await DeliveryRepository.insert_new_many(connection, [r for r, _ in group])
         except Exception as error:  # every receipt of the group answers with the failure
             log.warning("storing %d webhook deliveries failed: %r", len(group), error)
             for _, future in group:

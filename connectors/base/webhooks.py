@@ -8,7 +8,6 @@ signature.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import math
 import re
@@ -27,7 +26,7 @@ class WebhookRejected(Exception):
 def hmac_sha256_hex(secret: str | bytes, body: bytes) -> str:
     """Lowercase hex HMAC-SHA256 of `body`, as GitHub, Jira and Linear sign deliveries."""
     key = secret.encode() if isinstance(secret, str) else secret
-    return hmac.new(key, body, hashlib.sha256).hexdigest()
+    return hmac.digest(key, body, "sha256").hex()  # one-shot: no HMAC object
 
 
 def verify_hmac_signature(
