@@ -42,6 +42,10 @@ class ForecastRead(BaseModel):
 
 
 class RollupRead(TeamFigures):
+    tickets_in_progress: int
+    points_in_progress: float = Field(
+        description="points of the tickets in progress (by the same rules as points_total)"
+    )
     progress: float = Field(ge=0, le=1)
     progress_by: Literal["points", "count"]
     points_assumed: int = Field(

@@ -13,7 +13,7 @@ from app.items.schemas import ItemRead
 from app.models import Connection, WorkItem
 from app.roadmap.forecast import WEEKS, Completed, Forecast, TeamPace, forecast, weekly_pace
 from app.roadmap.repository import RoadmapRepository
-from app.roadmap.rollup import Medians, Rollup, roll_up, team_medians
+from app.roadmap.rollup import Figures, Medians, Rollup, roll_up, team_medians
 from app.roadmap.schemas import (
     ForecastRead,
     RoadmapEntry,
@@ -105,6 +105,13 @@ def _forecast(rollup: Rollup, paces: dict[str, dict[str, TeamPace]], today: date
     return forecast(_remaining(rollup), paces[rollup.progress_by], today)
 
 
+def _team(figures: Figures) -> TeamFigures:
+    return TeamFigures(
+        tickets_total=figures.tickets_total, tickets_done=figures.tickets_done,
+        points_total=figures.points_total, points_done=figures.points_done,
+    )  # fmt: skip
+
+
 def _read(rollup: Rollup, likely: Forecast) -> RollupRead:
     reasons = list(rollup.risk_reasons)
     target = rollup.target_date
@@ -118,7 +125,7 @@ def _read(rollup: Rollup, likely: Forecast) -> RollupRead:
         progress=round(rollup.progress, 4),
         progress_by=rollup.progress_by,
         points_assumed=rollup.points_assumed,
-        teams={team: TeamFigures(**vars(figures)) for team, figures in rollup.teams.items()},
+        teams={team: _team(figures) for team, figures in rollup.teams.items()},
         internal_due=rollup.internal_due,
         forecast_date=likely.p85,
         forecast=ForecastRead(p50=likely.p50, p85=likely.p85, unknown_because=likely.reason),

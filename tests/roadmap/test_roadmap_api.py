@@ -76,6 +76,8 @@ async def test_an_idea_delivered_by_a_jira_epic_and_two_github_issues(
     assert (rollup["progress"], rollup["progress_by"], rollup["points_assumed"]) == (
         round(7 / 12, 4), "points", 1,
     )  # fmt: skip
+    # In progress: PAY-3 alone (3 points); #8 is still to do.
+    assert (rollup["tickets_in_progress"], rollup["points_in_progress"]) == (1, 3)
     assert rollup["teams"] == {
         "payments": {"tickets_total": 2, "tickets_done": 1, "points_total": 8, "points_done": 5},
         "web": {"tickets_total": 2, "tickets_done": 1, "points_total": 4, "points_done": 2},
@@ -100,6 +102,10 @@ async def test_the_database_s_sums_equal_the_tickets_rebuilt_one_by_one(
     now = (await client.get("/api/v1/roadmap")).json()["items"]
     then = (await client.get("/api/v1/roadmap", params={"as_of": today})).json()["items"]
     assert now[0]["rollup"]["tickets_total"] == 5
+    # PAY-3 (3 points) and #9 (no estimate: web's median, 2) are in progress.
+    assert (now[0]["rollup"]["tickets_in_progress"], now[0]["rollup"]["points_in_progress"]) == (
+        2, 5,
+    )  # fmt: skip
     assert [entry["rollup"] for entry in now] == [entry["rollup"] for entry in then]
 
 
