@@ -24,6 +24,7 @@ from app.people.endpoints import router as people_router
 from app.process import tune_gc
 from app.roadmap.endpoints import router as roadmap_router
 from app.schema import upgrade_to_head
+from app.scope.endpoints import router as scope_router
 from app.sync.endpoints import router as sync_router
 from app.sync.service import HttpOptions
 from app.teams.endpoints import router as teams_router
@@ -74,6 +75,7 @@ def create_app(
     api.include_router(links_router)
     api.include_router(roadmap_router)
     api.include_router(changes_router)
+    api.include_router(scope_router)
     api.include_router(teams_router)
     api.include_router(people_router)
     api.include_router(deliveries_router)

@@ -27,6 +27,8 @@ from app.roadmap import service as roadmap_service
 from app.roadmap.burnup import burn_up
 from app.roadmap.schemas import RoadmapEntry
 from app.schemas import assume_utc
+from app.scope import service as scope_service
+from app.scope.queries import ChangeFilters as ScopeFilters
 from app.sync.runs import recent_runs
 from app.sync.starter import start_sync
 from app.teams.service import teams
@@ -48,6 +50,7 @@ HERE = Path(__file__).parent
 STATIC = HERE / "static"
 TIMELINE_WIDTH = 560
 MAX_TICKETS = 2000  # an item page lists at most this many tickets
+MAX_SCOPE_CHANGES = 500  # and the newest this many scope changes
 RECENT_RUNS = 25
 CHANGES_PER_PAGE = 200
 MAX_FORM_BYTES = 16 * 1024  # a login form is a token and a path
@@ -114,10 +117,14 @@ async def roadmap_item_page(item_id: str, request: Request, session: SessionDep)
     created = entry.item.created_at.date() if entry.item.created_at else today
     points = await burn_up(session, root, first=entry.item.start_date or created, today=today)
     split, unit = progress_shares(entry.rollup)
+    scope = await scope_service.list_changes(
+        session, ScopeFilters(roadmap_item=root), None, MAX_SCOPE_CHANGES
+    )
     return _render(
         request, "item.html", entry=entry, split=split, unit=unit,
         scope_note=scope_badge(entry.rollup), groups=by_team_and_tool(tickets),
         ticket_count=len(tickets), burn=burn_up_chart(points), points=points, today=today,
+        scope_changes=scope.changes,
     )  # fmt: skip
 
 
@@ -144,6 +151,14 @@ async def _tickets(session: SessionDep, root: uuid.UUID) -> list[ItemRead]:
         if (cursor := page.next_cursor) is None:
             break
     return found[:MAX_TICKETS]
+
+
+@pages.post("/roadmap/{item_id}/baseline")
+async def take_baseline(item_id: str, request: Request, session: SessionDep) -> RedirectResponse:
+    """The item page's "baseline now": the same as POST /api/v1/roadmap/{id}/baseline."""
+    auth.require_same_origin(request)
+    await scope_service.take_baseline(session, item_id)
+    return RedirectResponse(f"/roadmap/{item_id}", status.HTTP_303_SEE_OTHER)
 
 
 @pages.get("/teams", response_class=HTMLResponse)

@@ -170,8 +170,15 @@ def test_clicking_a_roadmap_item_shows_its_tickets_and_scope(page: Page, demo: D
     if busiest["rollup"]["scope"]["baseline_at"] is None:
         expect(page.get_by_test_id("no-baseline")).to_be_visible()
     else:
-        changes = demo.get("/api/v1/scope-changes", roadmap_item=item["id"])["changes"]
-        expect(page.locator("li.scope-change")).to_have_count(len(changes))
+        expect(page.get_by_test_id("baseline")).to_contain_text(
+            f"{busiest['rollup']['scope']['baseline_tickets']} tickets"
+        )
+    changes = demo.get("/api/v1/scope-changes", roadmap_item=item["id"], limit=500)["changes"]
+    expect(page.locator("li.scope-change")).to_have_count(len(changes))
+    if changes:
+        newest = changes[0]
+        first = page.locator("li.scope-change").first
+        expect(first.locator(".change-type")).to_have_text(newest["type"].replace("_", " "))
     expect(page.locator("svg.burnup polyline")).to_have_count(2)
     shoot(page, "roadmap-item")
 

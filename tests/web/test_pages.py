@@ -4,7 +4,7 @@ what the API says, escape what the tools send, and link back only over http(s)."
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -88,7 +88,9 @@ async def test_the_item_page_groups_its_tickets_by_team_and_tool(
     assert groups == ["api · github", "web · github"]
     assert page.count('<tr class="ticket">') == 3  # the epic is a container, not a ticket
     assert 'href="https://github.com/acme/api/issues/2"' in page
-    assert "No baseline yet" in page
+    # A target date commits the item: its baseline is taken then (app/scope/baselines.py).
+    assert "3 tickets, 10.0 points then" in page
+    assert "No baseline yet" not in page
     assert "<polyline" in page
 
 
@@ -146,3 +148,41 @@ async def test_the_stylesheet_is_served(client: httpx.AsyncClient) -> None:
     response = await client.get("/static/dashboard.css")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/css")
+
+
+async def test_scope_changes_since_the_baseline_show_on_both_pages(
+    client: httpx.AsyncClient, database: Database, organisation: ConnectionRef
+) -> None:
+    road = (await _roadmap(client))["ROAD-1"]["item"]
+    item_page = f"/roadmap/{road['id']}"
+    added = work_item(5, 3, estimate=8, parent_external_id="1", team="web", title="Late add")
+    await ingest_one(database, organisation, Batch(items=(added,)))
+    scope = (await _roadmap(client))["ROAD-1"]["rollup"]["scope"]
+    assert (scope["baseline_tickets"], scope["added_tickets"], scope["added_points"]) == (3, 1, 8)
+    page = (await client.get(item_page)).text
+    assert 'data-testid="baseline"' in page
+    assert re.search(r"ticket added</span>\s*<strong>acme/api#5</strong>", page)
+    assert "(+8 points)" in page
+    roadmap = (await client.get("/")).text
+    assert f'<span class="badge scope">scope +1 -0 creep {scope["creep_pct"]:g}%</span>' in roadmap
+
+
+async def test_the_baseline_button_takes_a_baseline_now(
+    client: httpx.AsyncClient, organisation: ConnectionRef
+) -> None:
+    road = (await _roadmap(client))["ROAD-1"]
+    assert road["rollup"]["scope"]["baseline_at"].startswith("2026-03-02")  # its target date
+    item_page = f"/roadmap/{road['item']['id']}"
+    taken = await client.post(f"{item_page}/baseline", headers={"Origin": "http://bridge.test"})
+    assert (taken.status_code, taken.headers["location"]) == (303, item_page)
+    scope = (await _roadmap(client))["ROAD-1"]["rollup"]["scope"]
+    assert scope["baseline_at"].startswith(datetime.now(UTC).date().isoformat())
+    assert scope["baseline_tickets"] == 3
+
+
+async def test_a_baseline_of_an_unknown_item_is_404(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/roadmap/00000000-0000-0000-0000-000000000000/baseline",
+        headers={"Origin": "http://bridge.test"},
+    )
+    assert response.status_code == 404
