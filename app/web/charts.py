@@ -36,7 +36,8 @@ class Scale:
         step = next((n for n in (1, 2, 3, 6) if n * month_px >= min_gap), 12)
         ticks, day = [], date(self.start.year, self.start.month, 1)
         while day <= self.end:
-            if day >= self.start and (day.month - 1) % step == 0:
+            fits = self.x(day) <= self.width - 30  # room for the label's text
+            if day >= self.start and (day.month - 1) % step == 0 and fits:
                 ticks.append((self.x(day), day.strftime("%b %y")))
             day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
         return ticks
@@ -54,8 +55,9 @@ class Bar:
 
 def bar(scale: Scale, start: date, target: date | None, p50: date | None,
         p85: date | None) -> Bar:  # fmt: skip
-    end = target or start
-    left, right = scale.x(start), scale.x(end)
+    # An item created after its target date still shows where its span lies.
+    first, last = sorted((start, target or start))
+    left, right = scale.x(first), scale.x(last)
     if p50 is None or p85 is None:
         return Bar(left, max(right - left, 2.0), None, None)
     low, high = scale.x(p50), scale.x(p85)

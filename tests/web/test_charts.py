@@ -26,11 +26,15 @@ def test_month_ticks_thin_out_to_stay_readable() -> None:
     assert [label for _, label in year.months()][:3] == ["Jan 26", "Feb 26", "Mar 26"]
     narrow = Scale(date(2026, 1, 1), date(2026, 12, 31), 240)  # ~20 px a month: every 3rd
     assert [label for _, label in narrow.months()] == ["Jan 26", "Apr 26", "Jul 26", "Oct 26"]
+    edge = Scale(date(2026, 1, 1), date(2026, 2, 3), 340)  # Feb 1 is 20 px from the end
+    assert [label for _, label in edge.months()] == ["Jan 26"]
 
 
 def test_a_bar_spans_start_to_target_with_the_forecast_range() -> None:
     span = bar(SCALE, date(2026, 1, 2), date(2026, 1, 8), date(2026, 1, 9), date(2026, 1, 10))
     assert (span.x, span.width, span.forecast_x, span.forecast_width) == (10, 60, 80, 10)
+    backwards = bar(SCALE, date(2026, 1, 8), date(2026, 1, 2), None, None)  # created late
+    assert (backwards.x, backwards.width) == (10, 60)
     unknown = bar(SCALE, date(2026, 1, 2), None, None, None)
     assert (unknown.width, unknown.forecast_x) == (2.0, None)  # a mark, not nothing
 
