@@ -186,3 +186,14 @@ async def test_a_baseline_of_an_unknown_item_is_404(client: httpx.AsyncClient) -
         headers={"Origin": "http://bridge.test"},
     )
     assert response.status_code == 404
+
+
+async def test_pages_allow_only_their_own_scripts_and_no_framing(client: httpx.AsyncClient) -> None:
+    page = await client.get("/")
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self';" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert '<script src="/static/dashboard.js" defer></script>' in page.text
+    assert "onchange=" not in page.text
+    script = await client.get("/static/dashboard.js")
+    assert (script.status_code, "form.submit()" in script.text) == (200, True)
