@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import BeforeValidator
 
 from app.changes import service as changes_service
 from app.changes.repository import ChangeFilters
@@ -187,11 +188,16 @@ def monday_of(today: date) -> datetime:
     return datetime.combine(today - timedelta(days=today.weekday()), time(), tzinfo=UTC)
 
 
+def _blank_is_none(value: object) -> object:
+    """A form's emptied date field means "no date": since Monday."""
+    return None if value == "" else value
+
+
 @pages.get("/changes", response_class=HTMLResponse)
 async def changes_page(
     request: Request,
     session: SessionDep,
-    since: Annotated[datetime | None, Query(description="ISO 8601; UTC if no zone")] = None,
+    since: Annotated[datetime | None, BeforeValidator(_blank_is_none), Query()] = None,
     team: str | None = None,
     connection: str | None = None,
     cursor: str | None = None,

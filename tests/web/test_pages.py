@@ -139,9 +139,14 @@ async def test_teams_people_changes_and_connections_pages(
     assert "pending 0 · done 0 · ignored 0 · failed 0" in connections
 
 
-async def test_a_bad_since_is_422(client: httpx.AsyncClient) -> None:
+async def test_a_bad_since_is_422_and_a_blank_one_means_monday(
+    client: httpx.AsyncClient,
+) -> None:
     response = await client.get("/changes?since=yesterday")
     assert response.status_code == 422
+    blank = await client.get("/changes?since=&team=&connection=")
+    assert blank.status_code == 200
+    assert "Changes since Monday" in blank.text
 
 
 async def test_the_stylesheet_is_served(client: httpx.AsyncClient) -> None:
