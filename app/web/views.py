@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BeforeValidator
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.changes import service as changes_service
 from app.changes.repository import ChangeFilters
@@ -140,7 +141,7 @@ async def roadmap_item_page(item_id: str, request: Request, session: SessionDep)
     )  # fmt: skip
 
 
-async def _entry(session: SessionDep, item_id: str, today: date) -> RoadmapEntry:
+async def _entry(session: AsyncSession, item_id: str, today: date) -> RoadmapEntry:
     """The item's roadmap entry, from the very computation GET /api/v1/roadmap makes."""
     try:
         wanted = str(uuid.UUID(item_id))
@@ -153,7 +154,7 @@ async def _entry(session: SessionDep, item_id: str, today: date) -> RoadmapEntry
     raise NotFound(f"no roadmap item with id {item_id!r}")
 
 
-async def _tickets(session: SessionDep, root: uuid.UUID) -> list[ItemRead]:
+async def _tickets(session: AsyncSession, root: uuid.UUID) -> list[ItemRead]:
     filters = ItemFilters(roadmap_item=root, kind="ticket")
     found: list[ItemRead] = []
     cursor = None
