@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from markupsafe import escape
 
 from connectors.sim.world import World
-from tests.sync.simulated import SimulatedGitHub
+from tests.sync.simulated import SIM_ROOT, SimulatedGitHub
 from tests.sync.test_sync_api import Bench, bench_for
 
 ORIGIN = {"Origin": "http://bridge.test"}
@@ -41,3 +42,18 @@ async def test_sync_now_starts_a_run_that_shows_in_connections(bench: Bench) -> 
 async def test_sync_now_of_an_unknown_connection_is_404(bench: Bench) -> None:
     response = await bench.client.post("/connections/nobody/sync", headers=ORIGIN)
     assert response.status_code == 404
+
+
+async def test_a_failed_sync_shows_why_in_connections(bench: Bench) -> None:
+    body = {"name": "broken", "kind": "github", "base_url": SIM_ROOT,
+            "scopes": ["acme/missing"], "token": "tok"}  # fmt: skip
+    assert (await bench.client.post("/api/v1/connections", json=body)).status_code == 201
+    response = await bench.client.post("/connections/broken/sync", headers=ORIGIN)
+    assert response.status_code == 303
+    await bench.settle()
+    [run] = (await bench.client.get("/api/v1/sync-runs?connection=broken")).json()["runs"]
+    assert run["status"] == "failed"
+    page = (await bench.client.get("/connections")).text
+    assert f'<tr class="run failed" data-id="{run["id"]}">' in page
+    why = str(escape(f"{run['failure_type']}: {run['error']}"))  # as the templates escape it
+    assert page.count(why) == 2  # in the connection's row and in the run list
