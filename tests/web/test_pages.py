@@ -16,6 +16,7 @@ from connectors.base.records import Batch, Link
 from tests.conftest import add_connection
 from tests.factories import work_item
 from tests.items.helpers import ingest_one
+from tests.webhooks.helpers import add_receiving_connection, post
 
 HOSTILE = '<script>alert("owned")</script>'
 
@@ -202,3 +203,12 @@ async def test_pages_allow_only_their_own_scripts_and_no_framing(client: httpx.A
     assert "onchange=" not in page.text
     script = await client.get("/static/dashboard.js")
     assert (script.status_code, "form.submit()" in script.text) == (200, True)
+
+
+async def test_connections_count_the_webhook_inbox(client: httpx.AsyncClient) -> None:
+    await add_receiving_connection(client, "hooked")
+    for event in ("ping", "issues", "issues"):
+        assert (await post(client, {"zen": "x"}, event=event, name="hooked")).status_code == 202
+    page = (await client.get("/connections")).text
+    row = page[page.index('data-name="hooked"') :].split("</tr>")[0]
+    assert "pending 3 · done 0 · ignored 0 · failed 0" in row
