@@ -67,6 +67,7 @@ class Seed:
     delivery link, active or ended, starts from it): its change can move only
     itself in or out of a scope."""
 
+    kind: str
     reached: Reached | None  # None when it is deleted
     leaf: bool
 
@@ -91,40 +92,48 @@ class ScopeRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def touched(self, seeds: Sequence[uuid.UUID]) -> Touched:
-        found = Touched(defaultdict(set), defaultdict(dict))
-        for chunk in chunked(seeds):
-            for root, seed in await self.session.execute(self._walk_up(chunk)):
-                found.now[root].add(seed)
+    async def touched(self, seeds: dict[uuid.UUID, Seed]) -> Touched:
+        found = Touched(await self._walk_up(seeds), defaultdict(dict))
+        for chunk in chunked(sorted(seeds)):
             query = select(reach_table).where(id_in(self.session, reach_table.c.item_id, chunk))
             for root, item, *fields in await self.session.execute(query):
                 found.stored[root][item] = Reached(*fields)
         return found
 
-    def _walk_up(self, seeds: Sequence[uuid.UUID]) -> Any:
-        """(roadmap item, seed) for every live roadmap item a seed is or delivers
-        over active delivery links, through live items."""
-        first = (
-            select(items.c.id.label("seed_id"), items.c.id.label("item_id"))
-            .where(id_in(self.session, items.c.id, seeds))
-            .cte("up", recursive=True)
-        )
-        step = (
-            select(first.c.seed_id, links.c.source_item_id)
-            .select_from(first)
-            .join(links, links.c.target_item_id == first.c.item_id)
-            .join(items, items.c.id == links.c.source_item_id)
-            .where(
-                links.c.removed_at.is_(None), links.c.kind.in_(DELIVERY_KINDS),
-                items.c.deleted_at.is_(None),
-            )
-        )  # fmt: skip
-        up = first.union(step)
-        return (
-            select(up.c.item_id, up.c.seed_id)
-            .join(items, items.c.id == up.c.item_id)
-            .where(items.c.kind == "roadmap_item", items.c.deleted_at.is_(None))
-        )
+    async def _walk_up(self, seeds: dict[uuid.UUID, Seed]) -> dict[uuid.UUID, set[uuid.UUID]]:
+        """Per live roadmap item, the live seeds that are it or deliver it over active
+        delivery links through live items. Walked level by level in Python: each
+        level is one indexed lookup of the links into the level's items (a recursive
+        query was planned as a scan of every link at each level)."""
+        kinds = {item: seed.kind for item, seed in seeds.items() if seed.reached is not None}
+        reached: dict[uuid.UUID, set[uuid.UUID]] = {item: {item} for item in kinds}
+        frontier = dict(reached)
+        while frontier:
+            found: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+            for target, source, kind in await self._delivering(sorted(frontier)):
+                kinds[source] = kind
+                found[source] |= frontier[target] - reached.get(source, set())
+            frontier = {item: new for item, new in found.items() if new}
+            for item, new in frontier.items():
+                reached.setdefault(item, set()).update(new)
+        return {item: seeds for item, seeds in reached.items() if kinds[item] == "roadmap_item"}
+
+    async def _delivering(self, targets: Sequence[uuid.UUID]) -> list[tuple[Any, ...]]:
+        """(target, source, source's kind) of the active delivery links into `targets`
+        from live items."""
+        found: list[tuple[Any, ...]] = []
+        for chunk in chunked(targets):
+            query = (
+                select(links.c.target_item_id, links.c.source_item_id, items.c.kind)
+                .join(items, items.c.id == links.c.source_item_id)
+                .where(
+                    id_in(self.session, links.c.target_item_id, chunk),
+                    links.c.removed_at.is_(None), links.c.kind.in_(DELIVERY_KINDS),
+                    items.c.deleted_at.is_(None),
+                )
+            )  # fmt: skip
+            found.extend(tuple(row) for row in await self.session.execute(query))
+        return found
 
     async def seeds(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Seed]:
         found = {}
@@ -151,7 +160,7 @@ class ScopeRepository:
             ) in await self.session.execute(query):
                 counted = kind == "ticket" and gone is None and status != "cancelled"
                 reached = None if deleted else Reached(counted, estimate, status)
-                found[item] = Seed(reached, kind == "ticket" and not delivering)
+                found[item] = Seed(kind, reached, kind == "ticket" and not delivering)
         return found
 
     async def kind_of(self, item: uuid.UUID) -> str | None:
