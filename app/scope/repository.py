@@ -1,5 +1,6 @@
 """All SQL of scope tracking: which roadmap items a change touches, their scope
-now, and the states, reach, changes and baselines kept for them."""
+now, the states, reach, changes and baselines kept for them, the figures of the
+roadmap's `scope`, and the scope-changes feed."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, select, tuple_
+from sqlalchemy import and_, case, delete, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
+from app.changes.cursor import ChangeCursor
 from app.db import upsert_insert
 from app.items.sql import chunked, id_in
 from app.links.repository import DELIVERY_KINDS
@@ -368,3 +371,41 @@ class ScopeFiguresRepository:
         if as_of is not None:
             query = query.where(changes_table.c.at <= as_of)
         return query
+
+
+@dataclass(frozen=True)
+class ChangeFilters:
+    roadmap_item: uuid.UUID | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    type: str | None = None
+
+
+async def newest_changes(
+    session: AsyncSession, filters: ChangeFilters, after: ChangeCursor | None, limit: int
+) -> list[tuple[ScopeChange, str | None, str | None]]:
+    """(change, roadmap item's key, ticket's key), newest first by when it happened."""
+    root, ticket = aliased(WorkItem), aliased(WorkItem)
+    query = (
+        select(ScopeChange, root.key, ticket.key)
+        .outerjoin(root, root.id == ScopeChange.roadmap_item_id)
+        .outerjoin(ticket, ticket.id == ScopeChange.ticket_id)
+        .order_by(ScopeChange.at.desc(), ScopeChange.id.desc())
+        .limit(limit)
+    )
+    if filters.roadmap_item is not None:
+        query = query.where(ScopeChange.roadmap_item_id == filters.roadmap_item)
+    if filters.type is not None:
+        query = query.where(ScopeChange.type == filters.type)
+    if filters.since is not None:
+        query = query.where(ScopeChange.at >= filters.since)
+    if filters.until is not None:
+        query = query.where(ScopeChange.at < filters.until)
+    if after is not None:
+        query = query.where(
+            or_(
+                ScopeChange.at < after.at,
+                and_(ScopeChange.at == after.at, ScopeChange.id < after.event_id),
+            )
+        )
+    return [(change, a, b) for change, a, b in await session.execute(query)]
