@@ -30,7 +30,7 @@ from app.roadmap.burnup import burn_up
 from app.roadmap.schemas import RoadmapEntry
 from app.schemas import assume_utc
 from app.scope import service as scope_service
-from app.scope.queries import ChangeFilters as ScopeFilters
+from app.scope.repository import ChangeFilters as ScopeFilters
 from app.sync.runs import recent_runs
 from app.sync.starter import start_sync
 from app.teams.service import teams
