@@ -159,5 +159,6 @@ def _report(options: DemoOptions, urls: dict[str, str], runs: list[SyncRunRead])
     for run in runs:
         if run.status == "failed":
             print(f"  sync of {run.connection} failed: {run.error}")
-    print(f"Issuebridge: {service}  (items: {service}/api/v1/items, API docs: {service}/docs)")
+    print(f"Issuebridge: {service}  (dashboard: {service}/, items: {service}/api/v1/items, "
+          f"API docs: {service}/docs)")  # fmt: skip
     print("Ctrl-C stops the demo.", flush=True)

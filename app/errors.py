@@ -3,6 +3,7 @@
 BridgeError                    500  something we did not expect
 ├── BadRequest                 400  the input is malformed
 ├── Unauthorized               401  missing or wrong credentials
+├── Forbidden                  403  refused whoever asks (a cross-site form post)
 ├── NotFound                   404  the named thing does not exist
 ├── Conflict                   409  the input clashes with what is stored
 ├── PayloadTooLarge            413  a body over the configured cap
@@ -33,6 +34,10 @@ class BadRequest(BridgeError):
 class Unauthorized(BridgeError):
     status_code = 401
     headers = MappingProxyType({"WWW-Authenticate": "Bearer"})
+
+
+class Forbidden(BridgeError):
+    status_code = 403
 
 
 class NotFound(BridgeError):

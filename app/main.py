@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 
 from app import health, openapi
 from app.changes.endpoints import router as changes_router
@@ -23,9 +24,12 @@ from app.people.endpoints import router as people_router
 from app.process import tune_gc
 from app.roadmap.endpoints import router as roadmap_router
 from app.schema import upgrade_to_head
+from app.scope.endpoints import router as scope_router
 from app.sync.endpoints import router as sync_router
 from app.sync.service import HttpOptions
 from app.teams.endpoints import router as teams_router
+from app.web.views import STATIC
+from app.web.views import router as dashboard_router
 from app.webhooks.door import WebhookDoor
 from app.webhooks.endpoints import receiver as webhook_receiver
 from app.webhooks.endpoints import router as deliveries_router
@@ -73,11 +77,14 @@ def create_app(
     api.include_router(links_router)
     api.include_router(roadmap_router)
     api.include_router(changes_router)
+    api.include_router(scope_router)
     api.include_router(teams_router)
     api.include_router(people_router)
     api.include_router(deliveries_router)
     api.include_router(sync_router)
     app.include_router(api)
+    app.include_router(dashboard_router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     openapi.install(app)
     return app
 

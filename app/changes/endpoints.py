@@ -7,11 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.changes.cursor import ChangeCursor
-from app.changes.repository import ChangeFilters, newest_changes
-from app.changes.schemas import ChangePage, ChangeRead
+from app.changes import service
+from app.changes.repository import ChangeFilters
+from app.changes.schemas import ChangePage
 from app.deps import SessionDep
-from app.items.schemas import ItemRead
 from app.schemas import assume_utc
 
 router = APIRouter(prefix="/changes", tags=["changes"])
@@ -37,15 +36,4 @@ async def list_changes(
         since=assume_utc(since), until=assume_utc(until), team=team, connection=connection,
         field=field, origin=origin,
     )  # fmt: skip
-    after = ChangeCursor.decode(cursor) if cursor else None
-    rows = await newest_changes(session, filters, after, limit + 1)
-    changes = [
-        ChangeRead(at=event.at, item=ItemRead.of(item, owner), field=event.field,
-                   old=event.old, new=event.new, origin=event.origin)
-        for event, item, owner in rows[:limit]
-    ]  # fmt: skip
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1][0]
-        next_cursor = ChangeCursor(last.at, last.id).encode()
-    return ChangePage(changes=changes, next_cursor=next_cursor)
+    return await service.changes(session, filters, limit=limit, cursor=cursor)

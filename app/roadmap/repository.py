@@ -93,6 +93,11 @@ class RoadmapRepository:
         counted = and_(tickets, reach.c.status_category != "cancelled")
         return await self._sums(reach, counted)
 
+    def walk(self, roots: Sequence[uuid.UUID]) -> CTE:
+        """(root_id, item_id and the item's WALKED_FIELDS) of every live item a root
+        reaches now: the walk scope tracking shares with the rollup."""
+        return self._reach(roots, None)
+
     def _reach(self, roots: Sequence[uuid.UUID], as_of: datetime | None) -> CTE:
         """(root, item and the item's fields) for every item a root reaches. Each
         step joins the item it arrives at, so the fields travel with the walk and
@@ -121,6 +126,7 @@ class RoadmapRepository:
         a row with a root is one team's tally of that root, a row without one
         counts the distinct tickets of a team carrying an estimate."""
         done = reach.c.status_category == "done"
+        started = reach.c.status_category == "in_progress"
         tallies = (
             select(
                 reach.c.root_id, reach.c.team, cast(null(), Float).label("estimate"),
@@ -129,6 +135,9 @@ class RoadmapRepository:
                 func.coalesce(func.sum(reach.c.estimate).filter(done), 0.0),
                 func.count().filter(and_(done, reach.c.estimate.is_(None))),
                 func.max(reach.c.due_date),
+                func.count().filter(started),
+                func.coalesce(func.sum(reach.c.estimate).filter(started), 0.0),
+                func.count().filter(and_(started, reach.c.estimate.is_(None))),
             )
             .where(counted)
             .group_by(reach.c.root_id, reach.c.team)
@@ -142,7 +151,7 @@ class RoadmapRepository:
         nothing = (literal(0), literal(0), literal(0.0), literal(0.0), literal(0))
         estimates = select(
             cast(null(), Uuid), each_once.c.team, each_once.c.estimate, func.count(), *nothing,
-            cast(null(), Date),
+            cast(null(), Date), literal(0), literal(0.0), literal(0),
         ).group_by(each_once.c.team, each_once.c.estimate)  # fmt: skip
         reached = Reached(defaultdict(dict), [])
         for root, team, estimate, *sums in await self.session.execute(

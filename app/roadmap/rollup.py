@@ -48,6 +48,9 @@ class Tally:
     points_done: float = 0.0
     unestimated_done: int = 0
     latest_due: date | None = None
+    in_progress: int = 0
+    points_in_progress: float = 0.0  # the sum of the in-progress estimates there are
+    unestimated_in_progress: int = 0
 
 
 def tally(tickets: Iterable[Ticket]) -> dict[str | None, Tally]:
@@ -57,14 +60,18 @@ def tally(tickets: Iterable[Ticket]) -> dict[str | None, Tally]:
         if ticket.status_category == "cancelled":
             continue
         counts, done = tallies[ticket.team], ticket.status_category == "done"
+        started = ticket.status_category == "in_progress"
         counts.tickets += 1
         counts.done += done
+        counts.in_progress += started
         if ticket.estimate is None:
             counts.unestimated_done += done
+            counts.unestimated_in_progress += started
         else:
             counts.estimated += 1
             counts.points += ticket.estimate
             counts.points_done += ticket.estimate if done else 0.0
+            counts.points_in_progress += ticket.estimate if started else 0.0
         if ticket.due_date is not None:
             counts.latest_due = max(counts.latest_due or ticket.due_date, ticket.due_date)
     return dict(tallies)
@@ -76,23 +83,31 @@ class Figures:
     tickets_done: int = 0
     points_total: float = 0.0
     points_done: float = 0.0
+    tickets_in_progress: int = 0
+    points_in_progress: float = 0.0
 
     def add(self, other: Figures) -> None:
         self.tickets_total += other.tickets_total
         self.tickets_done += other.tickets_done
         self.points_total += other.points_total
         self.points_done += other.points_done
+        self.tickets_in_progress += other.tickets_in_progress
+        self.points_in_progress += other.points_in_progress
 
 
 def _figures(counts: Tally, median: float | None) -> tuple[Figures, int]:
     """A team's figures, and how many of its tickets count at `median` for want
     of an estimate (none without a median: counting by tickets, or nobody estimates)."""
-    figures = Figures(counts.tickets, counts.done, counts.points, counts.points_done)
+    figures = Figures(
+        counts.tickets, counts.done, counts.points, counts.points_done,
+        counts.in_progress, counts.points_in_progress,
+    )  # fmt: skip
     if median is None:
         return figures, 0
     unestimated = counts.tickets - counts.estimated
     figures.points_total += unestimated * median
     figures.points_done += counts.unestimated_done * median
+    figures.points_in_progress += counts.unestimated_in_progress * median
     return figures, unestimated
 
 

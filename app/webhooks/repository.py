@@ -77,6 +77,18 @@ class DeliveryRepository:
             update(deliveries).where(deliveries.c.id == delivery).values(**values)
         )
 
+    async def counts_by_status(self) -> dict[str, dict[str, int]]:
+        """Per connection name, its stored deliveries counted by status."""
+        query = (
+            select(Connection.name, WebhookDelivery.status, func.count())
+            .join(Connection, Connection.id == WebhookDelivery.connection_id)
+            .group_by(Connection.name, WebhookDelivery.status)
+        )
+        counts: dict[str, dict[str, int]] = {}
+        for name, status, count in await self.session.execute(query):
+            counts.setdefault(name, {})[status] = count
+        return counts
+
     @staticmethod
     async def count_pending(connection: AsyncConnection) -> int:
         query = select(func.count()).where(deliveries.c.status == "pending")

@@ -66,6 +66,11 @@ async def list_deliveries(
     return [DeliveryRead.of(delivery, owner.name) for delivery, owner in rows]
 
 
+async def inbox_counts(session: AsyncSession) -> dict[str, dict[str, int]]:
+    """Per connection, how many deliveries are pending, done, ignored and failed."""
+    return await DeliveryRepository(session).counts_by_status()
+
+
 async def replay(session: AsyncSession, delivery_id: str) -> DeliveryRead:
     """Apply a delivery again, whatever became of it (ingest keeps that idempotent)."""
     try:

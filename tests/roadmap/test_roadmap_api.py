@@ -76,6 +76,8 @@ async def test_an_idea_delivered_by_a_jira_epic_and_two_github_issues(
     assert (rollup["progress"], rollup["progress_by"], rollup["points_assumed"]) == (
         round(7 / 12, 4), "points", 1,
     )  # fmt: skip
+    # In progress: PAY-3 alone (3 points); #8 is still to do.
+    assert (rollup["tickets_in_progress"], rollup["points_in_progress"]) == (1, 3)
     assert rollup["teams"] == {
         "payments": {"tickets_total": 2, "tickets_done": 1, "points_total": 8, "points_done": 5},
         "web": {"tickets_total": 2, "tickets_done": 1, "points_total": 4, "points_done": 2},
@@ -83,7 +85,12 @@ async def test_an_idea_delivered_by_a_jira_epic_and_two_github_issues(
     assert (rollup["internal_due"], rollup["target_date"]) == ("2026-07-15", "2026-06-30")
     assert rollup["at_risk"] is True
     assert "internal dates after target" in rollup["risk_reasons"]
-    assert rollup["scope"]["baseline_at"] is None
+    # First seen with a target date: committed, baselined then (minute 2). PAY-2, PAY-3,
+    # #7 (no estimate: 0 here, no median) and #8: 4 tickets, 5 + 3 + 0 + 2 points.
+    scope = rollup["scope"]
+    assert scope["baseline_at"] == "2026-03-02T09:02:00Z"
+    assert (scope["baseline_tickets"], scope["baseline_points"]) == (4, 10)
+    assert (scope["added_tickets"], scope["creep_pct"], scope["volatility"]) == (0, 0, 0)
 
 
 async def test_the_database_s_sums_equal_the_tickets_rebuilt_one_by_one(
@@ -100,6 +107,10 @@ async def test_the_database_s_sums_equal_the_tickets_rebuilt_one_by_one(
     now = (await client.get("/api/v1/roadmap")).json()["items"]
     then = (await client.get("/api/v1/roadmap", params={"as_of": today})).json()["items"]
     assert now[0]["rollup"]["tickets_total"] == 5
+    # PAY-3 (3 points) and #9 (no estimate: web's median, 2) are in progress.
+    assert (now[0]["rollup"]["tickets_in_progress"], now[0]["rollup"]["points_in_progress"]) == (
+        2, 5,
+    )  # fmt: skip
     assert [entry["rollup"] for entry in now] == [entry["rollup"] for entry in then]
 
 

@@ -75,3 +75,12 @@ def test_a_team_that_estimated_nothing_counts_at_the_overall_median() -> None:
     rollup = roll_up(tally(tickets), target_date=None, medians=medians, today=TODAY)
     assert (rollup.figures.points_total, rollup.figures.points_done) == (12, 6)
     assert rollup.points_assumed == 1
+
+
+def test_in_progress_by_count_and_by_points_at_the_median() -> None:
+    tickets = [ticket("in_progress", 5), ticket("in_progress", None), ticket("todo", 1),
+               ticket("done", 3), ticket("cancelled", 8)]  # fmt: skip
+    medians = team_medians(estimates_of(tickets))  # web: median of 5, 1, 3 = 3
+    figures = roll_up(tally(tickets), target_date=None, medians=medians, today=TODAY).figures
+    assert (figures.tickets_in_progress, figures.points_in_progress) == (2, 5 + 3)
+    assert (figures.tickets_total, figures.points_total) == (4, 5 + 3 + 1 + 3)

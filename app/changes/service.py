@@ -1,0 +1,27 @@
+"""The changes feed: one page of field-level changes, newest first, and the cursor on."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.changes.cursor import ChangeCursor
+from app.changes.repository import ChangeFilters, newest_changes
+from app.changes.schemas import ChangePage, ChangeRead
+from app.items.schemas import ItemRead
+
+
+async def changes(
+    session: AsyncSession, filters: ChangeFilters, *, limit: int, cursor: str | None
+) -> ChangePage:
+    after = ChangeCursor.decode(cursor) if cursor else None
+    rows = await newest_changes(session, filters, after, limit + 1)
+    page = [
+        ChangeRead(at=event.at, item=ItemRead.of(item, owner), field=event.field,
+                   old=event.old, new=event.new, origin=event.origin)
+        for event, item, owner in rows[:limit]
+    ]  # fmt: skip
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1][0]
+        next_cursor = ChangeCursor(last.at, last.id).encode()
+    return ChangePage(changes=page, next_cursor=next_cursor)
