@@ -93,6 +93,22 @@ class RoadmapRepository:
         counted = and_(tickets, reach.c.status_category != "cancelled")
         return await self._sums(reach, counted)
 
+    async def tickets_reached(
+        self, roots: Sequence[uuid.UUID], as_of: datetime | None = None
+    ) -> list[tuple[uuid.UUID, uuid.UUID]]:
+        """(root, ticket) for every ticket of a live connection each root reaches
+        now, or at `as_of`, cancelled ones included (their status is the caller's)."""
+        if not roots:
+            return []
+        reach = self._reach(roots, as_of)
+        query = select(reach.c.root_id, reach.c.item_id).where(
+            reach.c.kind == "ticket",
+            reach.c.connection_id.in_(
+                select(connections.c.id).where(connections.c.removed_at.is_(None))
+            ),
+        )
+        return [(root, item) for root, item in await self.session.execute(query.distinct())]
+
     def _reach(self, roots: Sequence[uuid.UUID], as_of: datetime | None) -> CTE:
         """(root, item and the item's fields) for every item a root reaches. Each
         step joins the item it arrives at, so the fields travel with the walk and
