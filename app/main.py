@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from app import health, openapi
+from app.alerts.endpoints import router as alerts_router
 from app.changes.endpoints import router as changes_router
 from app.config import Settings
 from app.connections.endpoints import router as connections_router
@@ -73,6 +74,7 @@ def create_app(
     api.include_router(roadmap_router)
     api.include_router(changes_router)
     api.include_router(digest_router)
+    api.include_router(alerts_router)
     api.include_router(teams_router)
     api.include_router(people_router)
     api.include_router(deliveries_router)
