@@ -25,6 +25,7 @@ from app.people.endpoints import router as people_router
 from app.process import tune_gc
 from app.roadmap.endpoints import router as roadmap_router
 from app.schema import upgrade_to_head
+from app.scope.endpoints import router as scope_router
 from app.sync.endpoints import router as sync_router
 from app.sync.service import HttpOptions
 from app.teams.endpoints import router as teams_router
@@ -75,6 +76,7 @@ def create_app(
     api.include_router(changes_router)
     api.include_router(digest_router)
     api.include_router(alerts_router)
+    api.include_router(scope_router)
     api.include_router(teams_router)
     api.include_router(people_router)
     api.include_router(deliveries_router)

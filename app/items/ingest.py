@@ -10,7 +10,9 @@ For one batch, in the caller's transaction:
      of past changes (Jira's changelog...) once each;
   5. reconcile the links the vendor states, and re-derive the links the changed
      items' data implies (parents, references, label rules: app/links/resolve.py);
-  6. store the batch's cursor, so it moves only together with the work it covers.
+  6. re-detect the scope changes of the roadmap items the changed items touch
+     (app/scope/track.py);
+  7. store the batch's cursor, so it moves only together with the work it covers.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +30,7 @@ from app.items.repository import ItemWriteRepository
 from app.links.repository import VENDOR, LinkRepository
 from app.links.resolve import resolve_links
 from app.metrics import INGEST_SECONDS, ITEMS_INGESTED
+from app.scope.track import track_scope
 from app.sync.repository import CursorRepository
 from connectors.base.records import Batch, Deletion, Link, Presence
 
@@ -66,9 +70,16 @@ async def _ingest(
     await writes.append_events(plan.events)
     await _reconcile_vendor_links(LinkRepository(session), connection, batch.links, plan)
     await resolve_links(session, connection.id, plan)
+    await track_scope(session, _touched(plan))
     if batch.cursor is not None:
         await CursorRepository(session).save(connection.id, batch.cursor.scope, batch.cursor.value)
     return IngestResult(plan.counts, set(plan.rows) | set(plan.tombstoned))
+
+
+def _touched(plan: IngestPlan) -> dict[uuid.UUID, datetime]:
+    """Every item this batch wrote or deleted, with the time of that change."""
+    touched = {item: row["source_updated_at"] for item, row in plan.rows.items()}
+    return touched | plan.tombstoned
 
 
 async def _absent(

@@ -11,6 +11,7 @@ from app.errors import Conflict, NotFound, Unprocessable
 from app.links.schemas import LinkOut, ManualLinkCreate
 from app.models import Link, WorkItem
 from app.models.base import utcnow
+from app.scope.track import track_scope
 
 MANUAL = "manual"
 
@@ -38,6 +39,7 @@ async def add_manual(session: AsyncSession, data: ManualLinkCreate) -> tuple[Lin
     )  # fmt: skip
     session.add(link)
     await session.flush()
+    await track_scope(session, {source: link.created_at, target: link.created_at})
     return LinkOut.of(link), True
 
 
@@ -53,6 +55,8 @@ async def remove_manual(session: AsyncSession, link_id: str) -> None:
         )
     link.removed_at = utcnow()
     await session.flush()
+    ended = {link.source_item_id: link.removed_at, link.target_item_id: link.removed_at}
+    await track_scope(session, ended)
 
 
 def _item_id(raw: str, side: str) -> uuid.UUID:

@@ -5,6 +5,7 @@ from app.models.base import Base
 from app.models.connections import Connection
 from app.models.items import ItemEvent, WorkItem
 from app.models.links import ItemMention, Link
+from app.models.scope import ScopeBaseline, ScopeChange, ScopeReach, ScopeState
 from app.models.sync import SyncCursor, SyncLease, SyncRun
 from app.models.webhooks import WebhookDelivery
 
@@ -18,6 +19,10 @@ __all__ = [
     "ItemEvent",
     "ItemMention",
     "Link",
+    "ScopeBaseline",
+    "ScopeChange",
+    "ScopeReach",
+    "ScopeState",
     "SyncCursor",
     "SyncLease",
     "SyncRun",

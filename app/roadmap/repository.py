@@ -109,6 +109,11 @@ class RoadmapRepository:
         )
         return [(root, item) for root, item in await self.session.execute(query.distinct())]
 
+    def walk(self, roots: Sequence[uuid.UUID]) -> CTE:
+        """(root_id, item_id and the item's WALKED_FIELDS) of every live item a root
+        reaches now: the walk scope tracking shares with the rollup."""
+        return self._reach(roots, None)
+
     def _reach(self, roots: Sequence[uuid.UUID], as_of: datetime | None) -> CTE:
         """(root, item and the item's fields) for every item a root reaches. Each
         step joins the item it arrives at, so the fields travel with the walk and

@@ -18,18 +18,46 @@ class TeamFigures(BaseModel):
 
 
 class ScopeRead(BaseModel):
-    """Scope against the item's baseline; every figure null until one is taken."""
+    """Scope against the item's newest baseline, counting the scope changes that
+    happened after it was taken (GET /api/v1/scope-changes lists them); every
+    figure null until a baseline is taken. An unknown estimate counts 0."""
 
     baseline_at: datetime | None = None
-    baseline_tickets: int | None = None
-    baseline_points: float | None = None
-    added_tickets: int | None = None
-    removed_tickets: int | None = None
-    added_points: float | None = None
-    removed_points: float | None = None
-    estimate_delta_points: float | None = None
-    creep_pct: float | None = None
-    target_date_moves: int | None = None
+    baseline_tickets: int | None = Field(None, description="tickets in scope at the baseline")
+    baseline_points: float | None = Field(
+        None, description="the sum of their estimates at the baseline"
+    )
+    added_tickets: int | None = Field(None, description="count of ticket_added changes")
+    removed_tickets: int | None = Field(None, description="count of ticket_removed changes")
+    added_points: float | None = Field(
+        None, description="sum of the estimates of the tickets added"
+    )
+    removed_points: float | None = Field(
+        None, description="sum of the estimates of the tickets removed"
+    )
+    estimate_delta_points: float | None = Field(
+        None, description="sum over estimate_changed changes of (new - old): the net change"
+    )
+    estimate_changes: int | None = Field(None, description="count of estimate_changed changes")
+    creep_pct: float | None = Field(
+        None,
+        description="(added_points + the sum of the estimate increases) / baseline_points x 100,"
+        " one decimal; null when baseline_points is 0",
+    )
+    creep_count_pct: float | None = Field(
+        None, description="added_tickets / baseline_tickets x 100, one decimal"
+    )
+    target_date_moves: int | None = Field(None, description="count of target_date_moved changes")
+    slip_days: int | None = Field(
+        None, description="sum of the days of the target date moves (earlier moves subtract)"
+    )
+    description_changes: int | None = Field(None, description="count of description_changed")
+    reopened: int | None = Field(None, description="count of reopened changes")
+    volatility: float | None = Field(
+        None,
+        description="(added_tickets + removed_tickets + estimate_changes) / baseline_tickets,"
+        " three decimals; null when baseline_tickets is 0",
+    )
 
 
 class ForecastRead(BaseModel):

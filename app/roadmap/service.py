@@ -22,6 +22,8 @@ from app.roadmap.schemas import (
     ScopeRead,
     TeamFigures,
 )
+from app.scope.metrics import ScopeFigures
+from app.scope.repository import ScopeFiguresRepository
 
 FORECAST_AFTER_TARGET = "forecast after target"
 NOTHING_DELIVERS = "no tickets deliver it yet"
@@ -44,6 +46,7 @@ async def roadmap(
     reached = await repository.reached([item.id for item, _ in roots], as_of=moment)
     medians = team_medians(reached.estimates)
     paces = await _paces(repository, medians, today)
+    scopes = await ScopeFiguresRepository(session).figures(as_of=moment)
     entries = []
     for (root, _), item in zip(roots, shown, strict=True):
         rollup = roll_up(
@@ -51,7 +54,8 @@ async def roadmap(
             today=today,
         )  # fmt: skip
         likely = _forecast(rollup, paces, today)
-        entries.append(RoadmapEntry(item=item, rollup=_read(rollup, likely)))
+        scope = scopes.get(root.id)
+        entries.append(RoadmapEntry(item=item, rollup=_read(rollup, likely, scope)))
     return RoadmapRead(items=entries)
 
 
@@ -105,7 +109,7 @@ def _forecast(rollup: Rollup, paces: dict[str, dict[str, TeamPace]], today: date
     return forecast(_remaining(rollup), paces[rollup.progress_by], today)
 
 
-def _read(rollup: Rollup, likely: Forecast) -> RollupRead:
+def _read(rollup: Rollup, likely: Forecast, scope: ScopeFigures | None) -> RollupRead:
     reasons = list(rollup.risk_reasons)
     target = rollup.target_date
     done = rollup.figures.tickets_done == rollup.figures.tickets_total
@@ -125,5 +129,5 @@ def _read(rollup: Rollup, likely: Forecast) -> RollupRead:
         target_date=target,
         at_risk=bool(reasons),
         risk_reasons=reasons,
-        scope=ScopeRead(),
+        scope=ScopeRead(**vars(scope)) if scope else ScopeRead(),
     )

@@ -2,7 +2,7 @@
 alerts themselves and every attempt to deliver one.
 
 Revision ID: 9c4f2b7d3e01
-Revises: 7b1d4e9a2c60
+Revises: 8b3e6f1a2c90
 Create Date: 2026-12-04 14:25:56
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "9c4f2b7d3e01"
-down_revision: str | None = "7b1d4e9a2c60"
+down_revision: str | None = "8b3e6f1a2c90"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

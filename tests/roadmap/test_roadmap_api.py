@@ -83,7 +83,12 @@ async def test_an_idea_delivered_by_a_jira_epic_and_two_github_issues(
     assert (rollup["internal_due"], rollup["target_date"]) == ("2026-07-15", "2026-06-30")
     assert rollup["at_risk"] is True
     assert "internal dates after target" in rollup["risk_reasons"]
-    assert rollup["scope"]["baseline_at"] is None
+    # First seen with a target date: committed, baselined then (minute 2). PAY-2, PAY-3,
+    # #7 (no estimate: 0 here, no median) and #8: 4 tickets, 5 + 3 + 0 + 2 points.
+    scope = rollup["scope"]
+    assert scope["baseline_at"] == "2026-03-02T09:02:00Z"
+    assert (scope["baseline_tickets"], scope["baseline_points"]) == (4, 10)
+    assert (scope["added_tickets"], scope["creep_pct"], scope["volatility"]) == (0, 0, 0)
 
 
 async def test_the_database_s_sums_equal_the_tickets_rebuilt_one_by_one(

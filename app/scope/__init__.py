@@ -1,0 +1,1 @@
+"""Scope tracking: baselines of roadmap items, and the changes of their scope."""

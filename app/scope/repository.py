@@ -1,0 +1,302 @@
+"""All SQL of scope tracking: which roadmap items a change touches, their scope
+now, and the states, reach, changes and baselines kept for them."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, case, delete, func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import upsert_insert
+from app.items.sql import chunked, id_in
+from app.links.repository import DELIVERY_KINDS
+from app.models import (
+    Connection,
+    Link,
+    ScopeBaseline,
+    ScopeChange,
+    ScopeReach,
+    ScopeState,
+    WorkItem,
+)
+from app.models.base import table_of, utcnow
+from app.roadmap.repository import RoadmapRepository
+from app.scope.detect import Scope, TicketState
+from app.scope.metrics import Baseline, ScopeFigures, Sums, figures
+
+items = table_of(WorkItem)
+links = table_of(Link)
+connections = table_of(Connection)
+states = table_of(ScopeState)
+reach_table = table_of(ScopeReach)
+changes_table = table_of(ScopeChange)
+baselines = table_of(ScopeBaseline)
+
+
+@dataclass(frozen=True)
+class RoadmapItem:
+    """What scope tracking reads of a roadmap item itself."""
+
+    id: uuid.UUID
+    status_category: str
+    target_date: date | None
+    description: str | None
+    version: datetime
+    settings: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Observed:
+    """A roadmap item's tickets now, and every item it reaches (epics included)."""
+
+    tickets: dict[uuid.UUID, TicketState]
+    reach: set[uuid.UUID]
+
+
+class ScopeRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def roots_touched(self, seeds: Sequence[uuid.UUID]) -> dict[uuid.UUID, set[uuid.UUID]]:
+        """Per roadmap item, which of `seeds` touch it: the seed is the item, reaches
+        it up active delivery links now, or was within its reach when last computed."""
+        touched: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+        for chunk in chunked(seeds):
+            for root, seed in await self.session.execute(self._walk_up(chunk)):
+                touched[root].add(seed)
+            query = select(reach_table.c.roadmap_item_id, reach_table.c.item_id).where(
+                id_in(self.session, reach_table.c.item_id, chunk)
+            )
+            for root, seed in await self.session.execute(query):
+                touched[root].add(seed)
+        return touched
+
+    def _walk_up(self, seeds: Sequence[uuid.UUID]) -> Any:
+        """(roadmap item, seed) for every live roadmap item a seed is or delivers."""
+        active = and_(links.c.removed_at.is_(None), links.c.kind.in_(DELIVERY_KINDS))
+        first = (
+            select(items.c.id.label("seed_id"), items.c.id.label("item_id"))
+            .where(id_in(self.session, items.c.id, seeds))
+            .cte("up", recursive=True)
+        )
+        step = (
+            select(first.c.seed_id, links.c.source_item_id)
+            .select_from(first)
+            .join(links, links.c.target_item_id == first.c.item_id)
+            .where(active)
+        )
+        up = first.union(step)
+        return (
+            select(up.c.item_id, up.c.seed_id)
+            .join(items, items.c.id == up.c.item_id)
+            .where(items.c.kind == "roadmap_item", items.c.deleted_at.is_(None))
+        )
+
+    async def kind_of(self, item: uuid.UUID) -> str | None:
+        """The kind of a live item; None when there is none."""
+        query = select(items.c.kind).where(items.c.id == item, items.c.deleted_at.is_(None))
+        kind: str | None = await self.session.scalar(query)
+        return kind
+
+    async def roadmap_items(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, RoadmapItem]:
+        """The live roadmap items among `ids`, of live connections."""
+        found: dict[uuid.UUID, RoadmapItem] = {}
+        for chunk in chunked(ids):
+            query = (
+                select(
+                    items.c.id, items.c.status_category, items.c.due_date, items.c.description,
+                    items.c.source_updated_at, connections.c.settings,
+                )
+                .join(connections, connections.c.id == items.c.connection_id)
+                .where(
+                    id_in(self.session, items.c.id, chunk), items.c.kind == "roadmap_item",
+                    items.c.deleted_at.is_(None), connections.c.removed_at.is_(None),
+                )
+            )  # fmt: skip
+            for row in await self.session.execute(query):
+                found[row.id] = RoadmapItem(*row)
+        return found
+
+    async def observe(self, roots: Sequence[uuid.UUID]) -> dict[uuid.UUID, Observed]:
+        """Each root's tickets now: live, reached over active delivery links, of a
+        live connection, not cancelled; and everything it reaches."""
+        observed = {root: Observed({}, set()) for root in roots}
+        live = set(await self.session.scalars(
+            select(connections.c.id).where(connections.c.removed_at.is_(None))
+        ))  # fmt: skip
+        for chunk in chunked(roots):
+            walk = RoadmapRepository(self.session).walk(chunk)
+            query = select(
+                walk.c.root_id, walk.c.item_id, walk.c.kind, walk.c.connection_id,
+                walk.c.status_category, walk.c.estimate,
+            )  # fmt: skip
+            for root, item, kind, connection, status, estimate in await self.session.execute(query):
+                observed[root].reach.add(item)
+                if kind == "ticket" and connection in live and status != "cancelled":
+                    observed[root].tickets[item] = TicketState(estimate, status)
+        return observed
+
+    async def states(self, roots: Sequence[uuid.UUID]) -> dict[uuid.UUID, Scope]:
+        found = {}
+        for chunk in chunked(roots):
+            query = select(states).where(id_in(self.session, states.c.roadmap_item_id, chunk))
+            for row in await self.session.execute(query):
+                found[row.roadmap_item_id] = Scope(
+                    tickets_of(row.tickets), row.status_category, row.target_date,
+                    row.description,
+                )  # fmt: skip
+        return found
+
+    async def save_states(self, scopes: dict[uuid.UUID, Scope]) -> None:
+        if not scopes:
+            return
+        statement = upsert_insert(self.session, states)
+        statement = statement.on_conflict_do_update(
+            index_elements=[states.c.roadmap_item_id],
+            set_={c.name: statement.excluded[c.name] for c in states.c if not c.primary_key},
+        )
+        now = utcnow()
+        await self.session.execute(
+            statement,
+            [
+                {"roadmap_item_id": root, "tickets": tickets_json(scope.tickets),
+                 "status_category": scope.status_category, "target_date": scope.target_date,
+                 "description": scope.description, "description_hash": None, "updated_at": now}
+                for root, scope in scopes.items()
+            ],
+        )  # fmt: skip
+
+    async def replace_reach(self, reached: dict[uuid.UUID, set[uuid.UUID]]) -> None:
+        """Make each root's stored reach what it reaches now, writing only the difference."""
+        kept: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+        for chunk in chunked(list(reached)):
+            query = select(reach_table).where(
+                id_in(self.session, reach_table.c.roadmap_item_id, chunk)
+            )
+            for root, item in await self.session.execute(query):
+                kept[root].add(item)
+        gone = [(root, item) for root in reached for item in kept[root] - reached[root]]
+        new = [(root, item) for root in reached for item in reached[root] - kept[root]]
+        for pairs in chunked(gone):
+            await self.session.execute(
+                delete(reach_table).where(
+                    tuple_(reach_table.c.roadmap_item_id, reach_table.c.item_id).in_(pairs)
+                )
+            )
+        if new:
+            await self.session.execute(
+                reach_table.insert(), [{"roadmap_item_id": r, "item_id": i} for r, i in new]
+            )
+
+    async def record(self, rows: list[dict[str, Any]]) -> None:
+        """Insert scope changes; one already recorded (same fingerprint) is skipped."""
+        if not rows:
+            return
+        statement = upsert_insert(self.session, changes_table).on_conflict_do_nothing(
+            index_elements=[changes_table.c.roadmap_item_id, changes_table.c.fingerprint]
+        )
+        await self.session.execute(statement, rows)
+
+    async def baselined(self, roots: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        """The roots that have a baseline."""
+        found: set[uuid.UUID] = set()
+        for chunk in chunked(roots):
+            query = select(baselines.c.roadmap_item_id).where(
+                id_in(self.session, baselines.c.roadmap_item_id, chunk)
+            )
+            found.update(await self.session.scalars(query.distinct()))
+        return found
+
+    async def add_baselines(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            await self.session.execute(baselines.insert(), rows)
+
+    async def all_roadmap_items(self) -> list[uuid.UUID]:
+        query = select(items.c.id).where(
+            items.c.kind == "roadmap_item", items.c.deleted_at.is_(None)
+        )
+        return list(await self.session.scalars(query))
+
+    async def count_changes(self) -> int:
+        return int(await self.session.scalar(select(func.count()).select_from(changes_table)) or 0)
+
+
+def tickets_json(tickets: dict[uuid.UUID, TicketState]) -> dict[str, Any]:
+    return {
+        str(ticket): {"estimate": state.estimate, "status_category": state.status_category}
+        for ticket, state in tickets.items()
+    }
+
+
+def tickets_of(stored: dict[str, Any]) -> dict[uuid.UUID, TicketState]:
+    return {
+        uuid.UUID(ticket): TicketState(state["estimate"], state["status_category"])
+        for ticket, state in stored.items()
+    }
+
+
+class ScopeFiguresRepository:
+    """The two queries behind every roadmap item's scope figures: the newest
+    baselines, and the sums of the changes after each."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def figures(self, as_of: datetime | None = None) -> dict[uuid.UUID, ScopeFigures]:
+        latest = self._latest_baselines(as_of)
+        found = {
+            row.roadmap_item_id: Baseline(row.taken_at, row.ticket_count, row.points)
+            for row in await self.session.execute(select(latest))
+        }
+        if not found:
+            return {}
+        sums: dict[uuid.UUID, dict[str, Sums]] = defaultdict(dict)
+        for root, kind, *values in await self.session.execute(self._sums(latest, as_of)):
+            sums[root][kind] = Sums(int(values[0]), float(values[1] or 0),
+                                    float(values[2] or 0), int(values[3] or 0))  # fmt: skip
+        return {root: figures(baseline, sums[root]) for root, baseline in found.items()}
+
+    def _latest_baselines(self, as_of: datetime | None) -> Any:
+        newest = func.row_number().over(
+            partition_by=baselines.c.roadmap_item_id,
+            order_by=(baselines.c.taken_at.desc(), baselines.c.recorded_at.desc()),
+        )
+        ranked = select(
+            baselines.c.roadmap_item_id, baselines.c.taken_at, baselines.c.ticket_count,
+            baselines.c.points, newest.label("rank"),
+        )  # fmt: skip
+        if as_of is not None:
+            ranked = ranked.where(baselines.c.taken_at <= as_of)
+        ranked_sq = ranked.subquery("ranked")
+        return (
+            select(
+                ranked_sq.c.roadmap_item_id, ranked_sq.c.taken_at, ranked_sq.c.ticket_count,
+                ranked_sq.c.points,
+            )
+            .where(ranked_sq.c.rank == 1)
+            .subquery("latest")
+        )  # fmt: skip
+
+    def _sums(self, latest: Any, as_of: datetime | None) -> Any:
+        delta = changes_table.c.points_delta
+        query = (
+            select(
+                changes_table.c.roadmap_item_id, changes_table.c.type, func.count(),
+                func.sum(delta), func.sum(case((delta > 0, delta), else_=0.0)),
+                func.sum(changes_table.c.days),
+            )
+            .join(latest, and_(
+                latest.c.roadmap_item_id == changes_table.c.roadmap_item_id,
+                changes_table.c.at > latest.c.taken_at,
+            ))
+            .group_by(changes_table.c.roadmap_item_id, changes_table.c.type)
+        )  # fmt: skip
+        if as_of is not None:
+            query = query.where(changes_table.c.at <= as_of)
+        return query
