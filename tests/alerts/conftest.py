@@ -21,10 +21,10 @@ ISSUE = "https://github.com/acme/api/issues/{}"
 TARGET = date(2027, 6, 30)  # after today: the target itself is no risk
 
 
-def idea(minute: float, target: date | None, *issues: int) -> WorkItem:
+def idea(minute: float, target: date | None, *issues: int, key: str = "IDEA-1") -> WorkItem:
     text = "Delivered by " + " ".join(ISSUE.format(n) for n in issues) if issues else "Idea"
-    return work_item("IDEA-1", minute, key="IDEA-1", kind="roadmap_item", team="product",
-                     url="https://acme.atlassian.net/browse/IDEA-1", title="Checkout",
+    return work_item(key, minute, key=key, kind="roadmap_item", team="product",
+                     url=f"https://acme.atlassian.net/browse/{key}", title="Checkout",
                      description=text, due_date=target)  # fmt: skip
 
 

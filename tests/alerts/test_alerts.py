@@ -24,6 +24,7 @@ from connectors.base.records import Batch
 from tests.alerts.conftest import TARGET, idea
 from tests.alerts.receiver import Receiver, receiver
 from tests.conftest import settings_for
+from tests.factories import work_item
 from tests.items.helpers import ingest_one
 
 SECRET = "receiver-shared-secret"
@@ -205,3 +206,36 @@ async def test_unknown_ids_are_404(client: httpx.AsyncClient) -> None:
     assert (await client.delete(f"/api/v1/alert-targets/{missing}")).status_code == 404
     response = await client.get("/api/v1/alert-attempts", params={"alert": "nope"})
     assert response.status_code == 404
+
+
+async def test_crossing_the_creep_threshold_sends_one(
+    client: httpx.AsyncClient, database: Database, tools: dict[str, ConnectionRef],
+    sender: Sender,
+) -> None:  # fmt: skip
+    # IDEA-2 gets its target with #7 (3 points) and #8 (2): a baseline of 5 points.
+    await ingest_one(database, tools["jira"], Batch(items=(idea(5, TARGET, 7, 8, key="IDEA-2"),)))
+    roadmap = (await client.get("/api/v1/roadmap")).json()["items"]
+    [idea_2] = [entry["item"]["id"] for entry in roadmap if entry["item"]["key"] == "IDEA-2"]
+
+    async def add(number: int, minute: float, *delivered: int) -> None:
+        ticket = work_item(number, minute, team="web", estimate=1)
+        await ingest_one(database, tools["github"], Batch(items=(ticket,)))
+        grown = idea(minute, TARGET, *delivered, key="IDEA-2")
+        await ingest_one(database, tools["jira"], Batch(items=(grown,)))
+
+    with receiver() as hook:
+        await _target(client, hook.url, creep_threshold_pct=15, roadmap_item=idea_2)
+        assert await _round(database, sender) == 0  # 0%: below
+        await add(9, 20, 7, 8, 9)  # +1 point on 5: 20%
+        assert await _round(database, sender) == 1
+        await add(9, 20, 7, 8, 9)  # the same sync again
+        assert await _round(database, sender) == 0
+        await add(10, 30, 7, 8, 9, 10)  # 40%: still above, no news
+        assert await _round(database, sender) == 0
+    [body] = _verified(hook)
+    assert (body["kind"], body["creep_pct"], body["creep_threshold_pct"]) == ("creep", 20, 15)
+    assert body["text"] == "Scope creep on IDEA-2 Checkout: 20% (threshold 15%)"
+    assert body["roadmap_item"]["id"] == idea_2
+    [scope] = [e["rollup"]["scope"] for e in (await client.get("/api/v1/roadmap")).json()["items"]
+               if e["item"]["id"] == idea_2]  # fmt: skip
+    assert (scope["baseline_points"], scope["creep_pct"]) == (5, 40)
