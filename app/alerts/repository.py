@@ -83,7 +83,11 @@ class AlertRepository:
         query = (
             select(Alert, AlertTarget)
             .join(AlertTarget, AlertTarget.id == Alert.target_id)
-            .where(Alert.status == "pending", Alert.next_attempt_at <= now)
+            .where(
+                Alert.status == "pending",
+                Alert.next_attempt_at <= now,
+                AlertTarget.removed_at.is_(None),  # a removed target is sent nothing more
+            )
             .order_by(Alert.next_attempt_at, Alert.id)
             .limit(limit)
         )

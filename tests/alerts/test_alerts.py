@@ -3,6 +3,7 @@ targets made through the API, notifications POSTed to a real local receiver."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -239,3 +240,43 @@ async def test_crossing_the_creep_threshold_sends_one(
     [scope] = [e["rollup"]["scope"] for e in (await client.get("/api/v1/roadmap")).json()["items"]
                if e["item"]["id"] == idea_2]  # fmt: skip
     assert (scope["baseline_points"], scope["creep_pct"]) == (5, 40)
+
+
+async def test_processes_racing_make_and_send_each_alert_once(
+    client: httpx.AsyncClient, database: Database, tools: dict[str, ConnectionRef],
+    db_url: str,
+) -> None:  # fmt: skip
+    """Several `serve`/`worker` processes run the loop: each crossing is one alert,
+    and each alert is one request, whoever gets there first."""
+    vault = load_vault(settings_for(db_url))
+    with receiver() as hook:
+        await _target(client, hook.url)
+        await evaluate_targets(database, utcnow())
+        await ingest_one(database, tools["jira"], Batch(items=(idea(10, date(2027, 7, 1)),)))
+        others = [Database(db_url) for _ in range(3)]  # their own connections, like processes
+        try:
+            now = utcnow()
+            made = await asyncio.gather(*(evaluate_targets(other, now) for other in others))
+            async with httpx.AsyncClient(timeout=5) as http:
+                senders = [Sender(other, vault, http, Backoff(0, 8), 30) for other in others]
+                sent = await asyncio.gather(*(sender.send_due(utcnow()) for sender in senders))
+        finally:
+            for other in others:
+                await other.dispose()
+    assert (sum(made), sum(sent), len(hook.requests)) == (1, 1, 1)
+
+
+async def test_a_removed_target_is_sent_nothing_more(
+    client: httpx.AsyncClient, database: Database, tools: dict[str, ConnectionRef],
+    sender: Sender,
+) -> None:  # fmt: skip
+    with receiver() as hook:
+        made = await _target(client, hook.url)
+        await evaluate_targets(database, utcnow())
+        await ingest_one(database, tools["jira"], Batch(items=(idea(10, date(2027, 7, 1)),)))
+        assert await evaluate_targets(database, utcnow()) == 1
+        await client.delete(f"/api/v1/alert-targets/{made['id']}")
+        assert await sender.send_due(utcnow()) == 0
+        await ingest_one(database, tools["jira"], Batch(items=(idea(20, date(2027, 7, 9)),)))
+        assert await evaluate_targets(database, utcnow()) == 0
+    assert hook.requests == []
