@@ -4,19 +4,28 @@ the background, and a clean stop."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
 from datetime import date
 
 import httpx
+from sqlalchemy import update
 
 from app.alerts.loop import AlertLoop
+from app.alerts.schemas import AlertTargetCreate
+from app.alerts.service import add_target, evaluate_targets
 from app.config import Settings
 from app.credentials import load_vault
 from app.db import Database
 from app.items.plan import ConnectionRef
+from app.models import Connection
+from app.models.base import utcnow
 from connectors.base.records import Batch
 from tests.alerts.conftest import idea
 from tests.alerts.receiver import receiver
-from tests.conftest import settings_for
+from tests.conftest import SECRET_KEY, settings_for
 from tests.items.helpers import ingest_one
 
 
@@ -44,3 +53,29 @@ async def test_the_loop_sends_retries_and_stops(
 
 async def ingest(database: Database, jira: ConnectionRef) -> None:
     await ingest_one(database, jira, Batch(items=(idea(10, date(2027, 7, 2)),)))
+
+
+async def test_bridge_worker_sends_alerts_and_stops_cleanly_on_sigterm(
+    database: Database, tools: dict[str, ConnectionRef], db_url: str
+) -> None:
+    settings = settings_for(db_url)
+    async with database.job_session() as session:  # no vendor to reach: no syncs
+        await session.execute(update(Connection).values(enabled=False))
+    with receiver() as hook:
+        async with database.job_session() as session:
+            target = AlertTargetCreate.model_validate({"url": hook.url, "secret": "s"})
+            await add_target(session, load_vault(settings), target)
+        await evaluate_targets(database, utcnow())
+        await ingest(database, tools["jira"])
+        env = os.environ | {"BRIDGE_DATABASE_URL": db_url, "BRIDGE_SECRET_KEY": SECRET_KEY,
+                            "BRIDGE_ALERTS_INTERVAL_SECONDS": "0.2"}  # fmt: skip
+        worker = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "app.cli", "worker", env=env, stderr=subprocess.PIPE
+        )
+        try:
+            assert await asyncio.to_thread(hook.wait_for, 1, 60)
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            _, err = await asyncio.wait_for(worker.communicate(), 30)
+    assert worker.returncode == 0, err.decode()
+    assert len(hook.requests) == 1
