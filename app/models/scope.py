@@ -39,14 +39,13 @@ class ScopeBaseline(Base):
 
 
 class ScopeState(Base):
-    """What detection last saw of a roadmap item's scope: the next ingest that
-    touches the item is compared against it. One row per roadmap item."""
+    """What detection last saw of a roadmap item's own fields: the next ingest that
+    touches the item is compared against it. One row per roadmap item; its tickets
+    are its rows in scope_reach."""
 
     __tablename__ = "scope_states"
 
     roadmap_item_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    # {ticket id: {"estimate": float | null, "status_category": str}}
-    tickets: Mapped[dict[str, Any]] = mapped_column(JSONType)
     status_category: Mapped[str] = mapped_column(String(32))
     target_date: Mapped[date | None]
     description: Mapped[str | None] = mapped_column(Text)
@@ -56,13 +55,18 @@ class ScopeState(Base):
 
 class ScopeReach(Base):
     """Every item (ticket, epic...) a roadmap item reached when its scope was last
-    computed: the way back from a changed item to the roadmap items it was part of,
-    even after the link that tied them is gone."""
+    computed, with what detection compares: the way back from a changed item to the
+    roadmap items it was part of (even after the link that tied them is gone), and
+    one row per ticket of the scope, so a changed ticket is compared alone."""
 
     __tablename__ = "scope_reach"
 
     roadmap_item_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     item_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    # In scope: a live ticket of a live connection, not cancelled.
+    counted: Mapped[bool]
+    estimate: Mapped[float | None] = mapped_column(Float)
+    status_category: Mapped[str] = mapped_column(String(32))
 
     __table_args__ = (Index("ix_scope_reach_item_id", "item_id"),)
 

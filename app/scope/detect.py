@@ -45,11 +45,28 @@ class TicketState:
 
 
 @dataclass(frozen=True)
+class ItemFields:
+    """The roadmap item's own part of its scope."""
+
+    status_category: str
+    target_date: date | None
+    description: str | None
+
+
+@dataclass(frozen=True)
 class Scope:
     tickets: dict[uuid.UUID, TicketState]
     status_category: str
     target_date: date | None
     description: str | None
+
+    @classmethod
+    def of(cls, tickets: dict[uuid.UUID, TicketState], fields: ItemFields) -> Scope:
+        return cls(tickets, fields.status_category, fields.target_date, fields.description)
+
+    @property
+    def fields(self) -> ItemFields:
+        return ItemFields(self.status_category, self.target_date, self.description)
 
     @property
     def points(self) -> float:

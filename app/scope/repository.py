@@ -27,7 +27,7 @@ from app.models import (
 )
 from app.models.base import table_of, utcnow
 from app.roadmap.repository import RoadmapRepository
-from app.scope.detect import Scope, TicketState
+from app.scope.detect import ItemFields, TicketState, description_hash
 from app.scope.metrics import Baseline, ScopeFigures, Sums, figures
 
 items = table_of(WorkItem)
@@ -52,34 +52,58 @@ class RoadmapItem:
 
 
 @dataclass(frozen=True)
-class Observed:
-    """A roadmap item's tickets now, and every item it reaches (epics included)."""
+class Reached:
+    """An item a roadmap item reaches; `counted` when it is in its scope (a live
+    ticket of a live connection, not cancelled)."""
 
-    tickets: dict[uuid.UUID, TicketState]
-    reach: set[uuid.UUID]
+    counted: bool
+    estimate: float | None
+    status_category: str
+
+
+@dataclass(frozen=True)
+class Seed:
+    """A changed item as it is now. A `leaf` ticket delivers nothing itself (no
+    delivery link, active or ended, starts from it): its change can move only
+    itself in or out of a scope."""
+
+    reached: Reached | None  # None when it is deleted
+    leaf: bool
+
+
+@dataclass
+class Touched:
+    """Per roadmap item, the changed items that reach it now over live items and
+    active delivery links, and the rows stored for the changed items it reached."""
+
+    now: dict[uuid.UUID, set[uuid.UUID]]
+    stored: dict[uuid.UUID, dict[uuid.UUID, Reached]]
+
+    def seeds_of(self, root: uuid.UUID) -> set[uuid.UUID]:
+        return self.now.get(root, set()) | set(self.stored.get(root, {}))
+
+    @property
+    def roots(self) -> set[uuid.UUID]:
+        return set(self.now) | set(self.stored)
 
 
 class ScopeRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def roots_touched(self, seeds: Sequence[uuid.UUID]) -> dict[uuid.UUID, set[uuid.UUID]]:
-        """Per roadmap item, which of `seeds` touch it: the seed is the item, reaches
-        it up active delivery links now, or was within its reach when last computed."""
-        touched: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    async def touched(self, seeds: Sequence[uuid.UUID]) -> Touched:
+        found = Touched(defaultdict(set), defaultdict(dict))
         for chunk in chunked(seeds):
             for root, seed in await self.session.execute(self._walk_up(chunk)):
-                touched[root].add(seed)
-            query = select(reach_table.c.roadmap_item_id, reach_table.c.item_id).where(
-                id_in(self.session, reach_table.c.item_id, chunk)
-            )
-            for root, seed in await self.session.execute(query):
-                touched[root].add(seed)
-        return touched
+                found.now[root].add(seed)
+            query = select(reach_table).where(id_in(self.session, reach_table.c.item_id, chunk))
+            for root, item, *fields in await self.session.execute(query):
+                found.stored[root][item] = Reached(*fields)
+        return found
 
     def _walk_up(self, seeds: Sequence[uuid.UUID]) -> Any:
-        """(roadmap item, seed) for every live roadmap item a seed is or delivers."""
-        active = and_(links.c.removed_at.is_(None), links.c.kind.in_(DELIVERY_KINDS))
+        """(roadmap item, seed) for every live roadmap item a seed is or delivers
+        over active delivery links, through live items."""
         first = (
             select(items.c.id.label("seed_id"), items.c.id.label("item_id"))
             .where(id_in(self.session, items.c.id, seeds))
@@ -89,14 +113,46 @@ class ScopeRepository:
             select(first.c.seed_id, links.c.source_item_id)
             .select_from(first)
             .join(links, links.c.target_item_id == first.c.item_id)
-            .where(active)
-        )
+            .join(items, items.c.id == links.c.source_item_id)
+            .where(
+                links.c.removed_at.is_(None), links.c.kind.in_(DELIVERY_KINDS),
+                items.c.deleted_at.is_(None),
+            )
+        )  # fmt: skip
         up = first.union(step)
         return (
             select(up.c.item_id, up.c.seed_id)
             .join(items, items.c.id == up.c.item_id)
             .where(items.c.kind == "roadmap_item", items.c.deleted_at.is_(None))
         )
+
+    async def seeds(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Seed]:
+        found = {}
+        delivers = (
+            select(links.c.id)
+            .where(links.c.source_item_id == items.c.id, links.c.kind.in_(DELIVERY_KINDS))
+            .exists()
+        )
+        for chunk in chunked(ids):
+            query = select(
+                items.c.id, items.c.kind, items.c.status_category, items.c.estimate,
+                items.c.deleted_at, connections.c.removed_at, delivers,
+            ).join(connections, connections.c.id == items.c.connection_id).where(
+                id_in(self.session, items.c.id, chunk)
+            )  # fmt: skip
+            for (
+                item,
+                kind,
+                status,
+                estimate,
+                deleted,
+                gone,
+                delivering,
+            ) in await self.session.execute(query):
+                counted = kind == "ticket" and gone is None and status != "cancelled"
+                reached = None if deleted else Reached(counted, estimate, status)
+                found[item] = Seed(reached, kind == "ticket" and not delivering)
+        return found
 
     async def kind_of(self, item: uuid.UUID) -> str | None:
         """The kind of a live item; None when there is none."""
@@ -123,10 +179,11 @@ class ScopeRepository:
                 found[row.id] = RoadmapItem(*row)
         return found
 
-    async def observe(self, roots: Sequence[uuid.UUID]) -> dict[uuid.UUID, Observed]:
-        """Each root's tickets now: live, reached over active delivery links, of a
-        live connection, not cancelled; and everything it reaches."""
-        observed = {root: Observed({}, set()) for root in roots}
+    async def observe(
+        self, roots: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, dict[uuid.UUID, Reached]]:
+        """Every live item each root reaches now over active delivery links."""
+        observed: dict[uuid.UUID, dict[uuid.UUID, Reached]] = {root: {} for root in roots}
         live = set(await self.session.scalars(
             select(connections.c.id).where(connections.c.removed_at.is_(None))
         ))  # fmt: skip
@@ -135,26 +192,60 @@ class ScopeRepository:
             query = select(
                 walk.c.root_id, walk.c.item_id, walk.c.kind, walk.c.connection_id,
                 walk.c.status_category, walk.c.estimate,
-            )  # fmt: skip
+            ).distinct()  # fmt: skip
             for root, item, kind, connection, status, estimate in await self.session.execute(query):
-                observed[root].reach.add(item)
-                if kind == "ticket" and connection in live and status != "cancelled":
-                    observed[root].tickets[item] = TicketState(estimate, status)
+                counted = kind == "ticket" and connection in live and status != "cancelled"
+                observed[root][item] = Reached(counted, estimate, status)
         return observed
 
-    async def states(self, roots: Sequence[uuid.UUID]) -> dict[uuid.UUID, Scope]:
+    async def stored_reach(
+        self, roots: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, dict[uuid.UUID, Reached]]:
+        stored: dict[uuid.UUID, dict[uuid.UUID, Reached]] = {root: {} for root in roots}
+        for chunk in chunked(roots):
+            query = select(reach_table).where(
+                id_in(self.session, reach_table.c.roadmap_item_id, chunk)
+            )
+            for root, item, *fields in await self.session.execute(query):
+                stored[root][item] = Reached(*fields)
+        return stored
+
+    async def write_reach(self, rows: dict[tuple[uuid.UUID, uuid.UUID], Reached | None]) -> None:
+        """Store what each (root, item) reached is now; None: no longer reached."""
+        gone = [pair for pair, reached in rows.items() if reached is None]
+        for pairs in chunked(gone):
+            await self.session.execute(
+                delete(reach_table).where(
+                    tuple_(reach_table.c.roadmap_item_id, reach_table.c.item_id).in_(pairs)
+                )
+            )
+        kept = [
+            {"roadmap_item_id": root, "item_id": item, "counted": r.counted,
+             "estimate": r.estimate, "status_category": r.status_category}
+            for (root, item), r in rows.items() if r is not None
+        ]  # fmt: skip
+        if kept:
+            statement = upsert_insert(self.session, reach_table)
+            statement = statement.on_conflict_do_update(
+                index_elements=[reach_table.c.roadmap_item_id, reach_table.c.item_id],
+                set_={name: statement.excluded[name]
+                      for name in ("counted", "estimate", "status_category")},
+            )  # fmt: skip
+            await self.session.execute(statement, kept)
+
+    async def states(self, roots: Sequence[uuid.UUID]) -> dict[uuid.UUID, ItemFields]:
         found = {}
         for chunk in chunked(roots):
-            query = select(states).where(id_in(self.session, states.c.roadmap_item_id, chunk))
-            for row in await self.session.execute(query):
-                found[row.roadmap_item_id] = Scope(
-                    tickets_of(row.tickets), row.status_category, row.target_date,
-                    row.description,
-                )  # fmt: skip
+            query = select(
+                states.c.roadmap_item_id, states.c.status_category, states.c.target_date,
+                states.c.description,
+            ).where(id_in(self.session, states.c.roadmap_item_id, chunk))  # fmt: skip
+            for root, *fields in await self.session.execute(query):
+                found[root] = ItemFields(*fields)
         return found
 
-    async def save_states(self, scopes: dict[uuid.UUID, Scope]) -> None:
-        if not scopes:
+    async def save_states(self, fields: dict[uuid.UUID, ItemFields]) -> None:
+        if not fields:
             return
         statement = upsert_insert(self.session, states)
         statement = statement.on_conflict_do_update(
@@ -165,34 +256,12 @@ class ScopeRepository:
         await self.session.execute(
             statement,
             [
-                {"roadmap_item_id": root, "tickets": tickets_json(scope.tickets),
-                 "status_category": scope.status_category, "target_date": scope.target_date,
-                 "description": scope.description, "description_hash": None, "updated_at": now}
-                for root, scope in scopes.items()
+                {"roadmap_item_id": root, "status_category": f.status_category,
+                 "target_date": f.target_date, "description": f.description,
+                 "description_hash": description_hash(f.description), "updated_at": now}
+                for root, f in fields.items()
             ],
         )  # fmt: skip
-
-    async def replace_reach(self, reached: dict[uuid.UUID, set[uuid.UUID]]) -> None:
-        """Make each root's stored reach what it reaches now, writing only the difference."""
-        kept: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
-        for chunk in chunked(list(reached)):
-            query = select(reach_table).where(
-                id_in(self.session, reach_table.c.roadmap_item_id, chunk)
-            )
-            for root, item in await self.session.execute(query):
-                kept[root].add(item)
-        gone = [(root, item) for root in reached for item in kept[root] - reached[root]]
-        new = [(root, item) for root in reached for item in reached[root] - kept[root]]
-        for pairs in chunked(gone):
-            await self.session.execute(
-                delete(reach_table).where(
-                    tuple_(reach_table.c.roadmap_item_id, reach_table.c.item_id).in_(pairs)
-                )
-            )
-        if new:
-            await self.session.execute(
-                reach_table.insert(), [{"roadmap_item_id": r, "item_id": i} for r, i in new]
-            )
 
     async def record(self, rows: list[dict[str, Any]]) -> None:
         """Insert scope changes; one already recorded (same fingerprint) is skipped."""
@@ -223,21 +292,11 @@ class ScopeRepository:
         )
         return list(await self.session.scalars(query))
 
-    async def count_changes(self) -> int:
-        return int(await self.session.scalar(select(func.count()).select_from(changes_table)) or 0)
 
-
-def tickets_json(tickets: dict[uuid.UUID, TicketState]) -> dict[str, Any]:
+def in_scope(reached: dict[uuid.UUID, Reached]) -> dict[uuid.UUID, TicketState]:
+    """The tickets in scope among what a root reaches."""
     return {
-        str(ticket): {"estimate": state.estimate, "status_category": state.status_category}
-        for ticket, state in tickets.items()
-    }
-
-
-def tickets_of(stored: dict[str, Any]) -> dict[uuid.UUID, TicketState]:
-    return {
-        uuid.UUID(ticket): TicketState(state["estimate"], state["status_category"])
-        for ticket, state in stored.items()
+        item: TicketState(r.estimate, r.status_category) for item, r in reached.items() if r.counted
     }
 
 

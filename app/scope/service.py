@@ -14,7 +14,7 @@ from app.scope.detect import Timing
 from app.scope.queries import ChangeFilters, newest_changes
 from app.scope.repository import ScopeRepository
 from app.scope.schemas import BaselineRead, ScopeChangePage, ScopeChangeRead
-from app.scope.track import refresh, scope_of
+from app.scope.track import refresh
 
 
 async def take_baseline(session: AsyncSession, raw_id: str) -> BaselineRead:
@@ -31,9 +31,8 @@ async def take_baseline(session: AsyncSession, raw_id: str) -> BaselineRead:
     if root not in roots:
         raise NotFound(f"no live roadmap item with id {raw_id!r}")
     now = utcnow()
-    await refresh(repository, roots, {root: Timing(now)})
-    observed = await repository.observe([root])
-    row = baseline_row(root, scope_of(roots[root], observed[root]), now, MANUAL)
+    refreshed = await refresh(repository, roots, {root: Timing(now)})
+    row = baseline_row(root, refreshed.scopes[root], now, MANUAL)
     await repository.add_baselines([row])
     return BaselineRead(**{**row, "id": str(row["id"]), "roadmap_item": str(root)})
 

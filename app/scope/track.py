@@ -1,20 +1,29 @@
 """track_scope(): ARCHITECTURE's ingest step 5, re-detecting the scope changes of
 the roadmap items an ingest (or a manual link) touched.
 
-Only the roadmap items touched are recomputed: those a changed item is, reaches
-up active delivery links, or was reached by at their last computation (so an
-item unlinked or deleted still finds the roadmap items it left). Each one's scope
-now is compared with the state stored after its last computation; the changes
-are recorded (once: a change seen again has the same fingerprint), the state and
-reach replaced, and a first baseline taken when the item is committed. The cost
-grows with the changed items and the scopes of the roadmap items they touch,
-not with the size of the store. A batch that touches no roadmap item costs one
-query per thousand changed items.
+The roadmap items touched are those a changed item is, reaches up active
+delivery links, or was reached by at their last computation (so an item
+unlinked or deleted still finds the roadmap items it left). Each one is
+compared with what was stored after its last computation (scope_states for its
+own fields, scope_reach for its tickets); the changes are recorded once (a
+change seen again has the same fingerprint), what is stored is brought up to
+date, and a first baseline is taken when the item is committed.
+
+Two paths, one result:
+  - quick: when every changed item that touches a roadmap item is a leaf ticket
+    (one from which no delivery link starts), only those tickets can have moved
+    in or out of its scope or changed: they alone are compared and rewritten;
+  - whole: otherwise (the item itself, an epic or a link between containers
+    changed, or it was never computed) its whole scope is walked again.
+So the cost grows with what changed, and with the scopes whose structure
+changed, not with the size of the store. A batch that touches no roadmap item
+costs one query per thousand changed items.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,8 +31,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.base import utcnow
 from app.scope.baselines import baseline_row, commitment
-from app.scope.detect import Scope, ScopeChange, Timing, detect
-from app.scope.repository import Observed, RoadmapItem, ScopeRepository
+from app.scope.detect import ItemFields, Scope, ScopeChange, Timing, detect
+from app.scope.repository import (
+    Reached,
+    RoadmapItem,
+    ScopeRepository,
+    Seed,
+    Touched,
+    in_scope,
+)
+
+ReachWrites = dict[tuple[uuid.UUID, uuid.UUID], Reached | None]
 
 
 async def track_scope(session: AsyncSession, touched: dict[uuid.UUID, datetime]) -> int:
@@ -32,46 +50,103 @@ async def track_scope(session: AsyncSession, touched: dict[uuid.UUID, datetime])
     if not touched:
         return 0
     repository = ScopeRepository(session)
-    seeds_of = await repository.roots_touched(sorted(touched))
-    if not seeds_of:
+    found = await repository.touched(sorted(touched))
+    if not found.roots:
         return 0
-    roots = await repository.roadmap_items(sorted(seeds_of))
-    timings = {root: _timing(root, seeds_of[root], touched) for root in roots}
-    return await refresh(repository, roots, timings)
+    roots = await repository.roadmap_items(sorted(found.roots))
+    timings = {root: _timing(root, found.seeds_of(root), touched) for root in roots}
+    seeds = await repository.seeds(sorted({s for root in roots for s in found.seeds_of(root)}))
+    states = await repository.states(sorted(roots))
+    quick = {
+        root for root in roots
+        if root in states and all(_leaf(seeds.get(s)) for s in found.seeds_of(root))
+    }  # fmt: skip
+    changes = await _quick(repository, found, seeds, {r: states[r] for r in quick}, timings)
+    whole = {root: item for root, item in roots.items() if root not in quick}
+    return changes + (await refresh(repository, whole, timings)).changes
+
+
+def _leaf(seed: Seed | None) -> bool:
+    return seed is not None and seed.leaf
+
+
+async def _quick(
+    repository: ScopeRepository,
+    found: Touched,
+    seeds: dict[uuid.UUID, Seed],
+    states: dict[uuid.UUID, ItemFields],
+    timings: dict[uuid.UUID, Timing],
+) -> int:
+    """Compare only the changed leaf tickets of these roots."""
+    rows: list[dict[str, Any]] = []
+    writes: ReachWrites = {}
+    for root, fields in states.items():
+        before: dict[uuid.UUID, Reached] = found.stored.get(root, {})
+        after: dict[uuid.UUID, Reached] = {}
+        for seed in found.seeds_of(root):
+            now = seeds[seed].reached if seed in found.now.get(root, ()) else None
+            if now is not None:
+                after[seed] = now
+            if before.get(seed) != now:
+                writes[(root, seed)] = now
+        changes = detect(Scope.of(in_scope(before), fields), Scope.of(in_scope(after), fields),
+                         timings[root])  # fmt: skip
+        rows += [change_row(root, change) for change in changes]
+    await repository.record(rows)
+    await repository.write_reach(writes)
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    changes: int
+    scopes: dict[uuid.UUID, Scope]
 
 
 async def refresh(
     repository: ScopeRepository,
     roots: dict[uuid.UUID, RoadmapItem],
     timings: dict[uuid.UUID, Timing],
-) -> int:
-    """Compare each root's scope now with its stored state and keep the result."""
+) -> Refreshed:
+    """Walk each root's whole scope again and compare it with what is stored."""
+    if not roots:
+        return Refreshed(0, {})
     observed = await repository.observe(sorted(roots))
-    before = await repository.states(sorted(roots))
+    stored = await repository.stored_reach(sorted(roots))
+    states = await repository.states(sorted(roots))
     has_baseline = await repository.baselined(sorted(roots))
-    found: list[ScopeChange] = []
     rows: list[dict[str, Any]] = []
     baselines = []
-    after = {}
+    after: dict[uuid.UUID, Scope] = {}
     for root, item in roots.items():
-        after[root] = scope_of(item, observed[root])
-        if root in before:
-            changes = detect(before[root], after[root], timings[root])
-            found += changes
-            rows += [change_row(root, change) for change in changes]
-        reason = commitment(before.get(root), after[root], item.settings)
+        fields = ItemFields(item.status_category, item.target_date, item.description)
+        after[root] = Scope.of(in_scope(observed[root]), fields)
+        before = Scope.of(in_scope(stored[root]), states[root]) if root in states else None
+        if before is not None:
+            rows += [change_row(root, c) for c in detect(before, after[root], timings[root])]
+        reason = commitment(before, after[root], item.settings)
         if reason is not None and root not in has_baseline:
             # Taken after every change of this ingest, so none of them counts against it.
             baselines.append(baseline_row(root, after[root], timings[root].default, reason))
     await repository.record(rows)
-    await repository.save_states({r: s for r, s in after.items() if before.get(r) != s})
-    await repository.replace_reach({root: observed[root].reach for root in roots})
+    await repository.save_states(
+        {root: scope.fields for root, scope in after.items() if states.get(root) != scope.fields}
+    )
+    await repository.write_reach(_differences(stored, observed))
     await repository.add_baselines(baselines)
-    return len(found)
+    return Refreshed(len(rows), after)
 
 
-def scope_of(item: RoadmapItem, observed: Observed) -> Scope:
-    return Scope(observed.tickets, item.status_category, item.target_date, item.description)
+def _differences(
+    stored: dict[uuid.UUID, dict[uuid.UUID, Reached]],
+    observed: dict[uuid.UUID, dict[uuid.UUID, Reached]],
+) -> ReachWrites:
+    writes: ReachWrites = {}
+    for root, now in observed.items():
+        before = stored[root]
+        writes |= {(root, item): None for item in before.keys() - now.keys()}
+        writes |= {(root, item): r for item, r in now.items() if before.get(item) != r}
+    return writes
 
 
 def _timing(root: uuid.UUID, seeds: set[uuid.UUID], touched: dict[uuid.UUID, datetime]) -> Timing:

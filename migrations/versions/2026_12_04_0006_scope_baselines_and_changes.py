@@ -1,5 +1,5 @@
-"""Scope tracking: baselines of roadmap items, their observed scope, what each
-reached, and the scope changes detected between them.
+"""Scope tracking: baselines of roadmap items, their observed fields, what each
+reaches (its tickets with their estimates), and the scope changes detected.
 
 Revision ID: 8b3e6f1a2c90
 Revises: 7b1d4e9a2c60
@@ -45,7 +45,6 @@ def upgrade() -> None:
     op.create_table(
         "scope_states",
         sa.Column("roadmap_item_id", sa.Uuid(), nullable=False),
-        sa.Column("tickets", JSON, nullable=False),
         sa.Column("status_category", sa.String(length=32), nullable=False),
         sa.Column("target_date", sa.Date(), nullable=True),
         sa.Column("description", sa.Text(), nullable=True),
@@ -57,6 +56,9 @@ def upgrade() -> None:
         "scope_reach",
         sa.Column("roadmap_item_id", sa.Uuid(), nullable=False),
         sa.Column("item_id", sa.Uuid(), nullable=False),
+        sa.Column("counted", sa.Boolean(), nullable=False),
+        sa.Column("estimate", sa.Float(), nullable=True),
+        sa.Column("status_category", sa.String(length=32), nullable=False),
         sa.PrimaryKeyConstraint("roadmap_item_id", "item_id", name=op.f("pk_scope_reach")),
     )
     op.create_index("ix_scope_reach_item_id", "scope_reach", ["item_id"])

@@ -9,11 +9,18 @@ import httpx
 
 from app.db import Database
 from app.items.identity import item_id
-from app.scope.track import track_scope
-from connectors.base.records import Batch, Deletion
-from tests.factories import at
+from app.scope.detect import Timing
+from app.scope.repository import ScopeRepository
+from app.scope.track import refresh, track_scope
+from connectors.base.records import Batch, Deletion, Link
+from tests.factories import at, work_item
 from tests.items.helpers import ingest_one
 from tests.scope.conftest import Org, brief, changes, idea, issue, linear, minute_of, scope
+
+
+def jira(key: str, minute: float, **fields: object) -> object:
+    url = f"https://acme.atlassian.net/browse/{key}"
+    return work_item(key, minute, key=key, url=url, **fields)
 
 
 async def test_the_baseline_is_taken_when_the_idea_gets_its_target_date(
@@ -156,3 +163,41 @@ async def test_detecting_twice_records_nothing_new(
     async with database.job_session() as session:
         assert await track_scope(session, touched) == 0
     assert len(await changes(client)) == 1
+
+
+async def test_tickets_under_a_jira_epic_leave_with_their_parent_or_the_epic(
+    client: httpx.AsyncClient, database: Database, org: Org
+) -> None:
+    delivery = Link(source_external_id="IDEA-1", target_external_id="PAY-1", kind="implements",
+                    stated_by="IDEA-1")  # fmt: skip
+    epics = (
+        idea(70), jira("PAY-1", 70, kind="epic"), jira("PAY-9", 70, kind="epic"),
+        jira("PAY-2", 70, parent_external_id="PAY-1", estimate=3),
+        jira("PAY-3", 70, parent_external_id="PAY-1", estimate=2),
+    )  # fmt: skip
+    await ingest_one(database, org.tools["jira"], Batch(items=epics, links=(delivery,)))
+    # PAY-2 moves to an epic that delivers nothing; then PAY-1 is deleted.
+    await org.send("jira", jira("PAY-2", 71, parent_external_id="PAY-9", estimate=3))
+    await ingest_one(database, org.tools["jira"], Batch(deletions=(Deletion(
+        external_id="PAY-1", deleted_at=at(72)),)))  # fmt: skip
+    assert sorted(brief(await changes(client))) == [  # PAY-2, PAY-3 are added at once
+        (70, "ticket_added", "PAY-2", None, 3, 3),
+        (70, "ticket_added", "PAY-3", None, 2, 2),
+        (71, "ticket_removed", "PAY-2", 3, None, -3),
+        (72, "ticket_removed", "PAY-3", 2, None, -2),
+    ]
+
+
+async def test_walking_every_scope_again_finds_nothing_the_quick_path_missed(
+    database: Database, org: Org
+) -> None:
+    await org.send("linear", linear(2, 10, estimate=4))
+    await org.send("github", issue(3, 11, estimate=1), issue(1, 12, estimate=5))
+    await org.send("github", issue(3, 13, estimate=1, labels=()), issue(2, 13, estimate=8))
+    await org.send("linear", linear(1, 14, estimate=2, status_category="cancelled"))
+    async with database.job_session() as session:
+        repository = ScopeRepository(session)
+        roots = await repository.roadmap_items(await repository.all_roadmap_items())
+        assert len(roots) == 1
+        refreshed = await refresh(repository, roots, {root: Timing(at(99)) for root in roots})
+    assert refreshed.changes == 0
