@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.digest.repository import Change, DigestRepository
 from app.digest.schemas import DigestEntry, DigestRead, DigestTotals, SlipRead, TicketRef
-from app.items.as_of import values_at
 from app.items.schemas import ItemRead
 from app.models import Connection, WorkItem
 from app.roadmap.repository import RoadmapRepository
@@ -43,7 +42,7 @@ async def digest(
     roots = await repository.roadmap_items(connection=None, team=None)
     ids = [item.id for item, _ in roots]
     period = await _period(session, ids, since, until)
-    moves = _by_item(await DigestRepository(session).changes(ids, "due_date", since, until))
+    moves = _by_item(await DigestRepository(session).changes(set(ids), "due_date", since, until))
     rollups = await _rollups(session, until.date())
     entries = [
         entry
@@ -65,13 +64,14 @@ async def _period(
     ids = sorted({ticket for _, ticket in now} | {ticket for _, ticket in then})
     digest_repository = DigestRepository(session)
     period = Period(await digest_repository.items(ids))
-    status_then = await values_at(session, ids, ("status_category",), since)
+    changes = await digest_repository.changes(set(ids), "status_category", since, until)
+    # A ticket's status at `since` is the old value of its first change after it.
+    status_then = {c.item_id: c.old for c in reversed(changes)}
     period.reached_now = _counted(now, lambda t: period.tickets[t].status_category)
     period.reached_then = _counted(
-        then,
-        lambda t: status_then.get(t, {}).get("status_category", period.tickets[t].status_category),
+        then, lambda t: status_then.get(t, period.tickets[t].status_category)
     )
-    _statuses(period, await digest_repository.changes(ids, "status_category", since, until))
+    _statuses(period, changes)
     return period
 
 
