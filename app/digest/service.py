@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -21,36 +21,54 @@ from app.roadmap.repository import RoadmapRepository
 from app.roadmap.schemas import RollupRead
 from app.roadmap.service import roadmap
 
-Pairs = list[tuple[uuid.UUID, uuid.UUID]]
+SECTIONS = ("done", "started", "added", "removed")
 
 
 @dataclass
 class Period:
-    """What the history of [since, until] says about the tickets it is about."""
+    """What the history of (since, until] says about the tickets roadmap items
+    reach: per root, its scope then and now (cancelled tickets count on neither
+    side); per ticket, its team, and when it was done or started."""
 
-    tickets: dict[uuid.UUID, WorkItem]
-    reached_then: dict[uuid.UUID, set[uuid.UUID]] = field(default_factory=dict)
-    reached_now: dict[uuid.UUID, set[uuid.UUID]] = field(default_factory=dict)
+    teams: dict[uuid.UUID, str | None] = field(default_factory=dict)
+    then: dict[uuid.UUID, set[uuid.UUID]] = field(default_factory=lambda: defaultdict(set))
+    now: dict[uuid.UUID, set[uuid.UUID]] = field(default_factory=lambda: defaultdict(set))
     done: dict[uuid.UUID, datetime] = field(default_factory=dict)
     started: dict[uuid.UUID, datetime] = field(default_factory=dict)
+
+
+@dataclass
+class News:
+    """One roadmap item's tickets in each section (ids), and its target-date moves."""
+
+    root: WorkItem
+    owner: Connection
+    sections: dict[str, list[uuid.UUID]]
+    moves: list[Change]
+    rollup: RollupRead
+
+    def worth_telling(self) -> bool:
+        return any(self.sections.values()) or bool(self.moves) or self.rollup.at_risk
 
 
 async def digest(
     session: AsyncSession, *, since: datetime, until: datetime, team: str | None
 ) -> DigestRead:
-    repository = RoadmapRepository(session)
-    roots = await repository.roadmap_items(connection=None, team=None)
+    roots = await RoadmapRepository(session).roadmap_items(connection=None, team=None)
     ids = [item.id for item, _ in roots]
     period = await _period(session, ids, since, until)
     moves = _by_item(await DigestRepository(session).changes(set(ids), "due_date", since, until))
     rollups = await _rollups(session, until.date())
-    entries = [
-        entry
+    told = [
+        news
         for root, owner in roots
-        if _concerns(root, period, team)
-        and (entry := _entry(root, owner, period, team, moves[root.id], rollups[root.id]))
-        is not None
+        # .get: an item that arrived between the two reads has no rollup yet.
+        if (rollup := rollups.get(root.id)) is not None and _concerns(root, period, team)
+        if (news := _news(root, owner, period, team, moves[root.id], rollup)).worth_telling()
     ]
+    shown = {ticket for news in told for tickets in news.sections.values() for ticket in tickets}
+    tickets = await DigestRepository(session).items(sorted(shown))  # only those shown
+    entries = [_entry(news, tickets, period) for news in told]
     return DigestRead(since=since, until=until, team=team, totals=_totals(entries),
                       items=entries)  # fmt: skip
 
@@ -61,29 +79,21 @@ async def _period(
     repository = RoadmapRepository(session)
     now = await repository.tickets_reached(roots)
     then = await repository.tickets_reached(roots, as_of=since)
-    ids = sorted({ticket for _, ticket in now} | {ticket for _, ticket in then})
-    digest_repository = DigestRepository(session)
-    period = Period(await digest_repository.items(ids))
-    changes = await digest_repository.changes(set(ids), "status_category", since, until)
-    # A ticket's status at `since` is the old value of its first change after it.
-    status_then = {c.item_id: c.old for c in reversed(changes)}
-    period.reached_now = _counted(now, lambda t: period.tickets[t].status_category)
-    period.reached_then = _counted(
-        then, lambda t: status_then.get(t, period.tickets[t].status_category)
+    period = Period()
+    period.teams = {ticket: team for _, ticket, team, _ in now + then}
+    changes = await DigestRepository(session).changes(
+        period.teams.keys(), "status_category", since, until
     )
+    # A ticket's status at `since` is the old value of its first change after it.
+    status_then = {change.item_id: change.old for change in reversed(changes)}
+    for root, ticket, _, status in now:
+        if status != "cancelled":
+            period.now[root].add(ticket)
+    for root, ticket, _, status in then:
+        if status_then.get(ticket, status) != "cancelled":
+            period.then[root].add(ticket)
     _statuses(period, changes)
     return period
-
-
-def _counted(
-    pairs: Pairs, status_of: Callable[[uuid.UUID], str]
-) -> dict[uuid.UUID, set[uuid.UUID]]:
-    """Per root, its tickets but the cancelled ones, which count on neither side."""
-    scope: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
-    for root, ticket in pairs:
-        if status_of(ticket) != "cancelled":
-            scope[root].add(ticket)
-    return scope
 
 
 def _statuses(period: Period, changes: list[Change]) -> None:
@@ -114,50 +124,55 @@ def _concerns(root: WorkItem, period: Period, team: str | None) -> bool:
     """With a team: the roadmap items the team owns, or whose scope has (or had) its tickets."""
     if team is None or root.team == team:
         return True
-    reached = period.reached_now.get(root.id, set()) | period.reached_then.get(root.id, set())
-    return any(period.tickets[ticket].team == team for ticket in reached)
+    reached = period.now.get(root.id, set()) | period.then.get(root.id, set())
+    return any(period.teams[ticket] == team for ticket in reached)
 
 
-def _entry(
+def _news(
     root: WorkItem,
     owner: Connection,
     period: Period,
     team: str | None,
     moves: list[Change],
     rollup: RollupRead,
-) -> DigestEntry | None:
-    """The item's news; None when it has none and is not at risk."""
-    now = period.reached_now.get(root.id, set())
-    then = period.reached_then.get(root.id, set())
-
-    def refs(
-        ids: Iterable[uuid.UUID], when: dict[uuid.UUID, datetime] | None = None
-    ) -> list[TicketRef]:
-        shown = [t for t in ids if team is None or period.tickets[t].team == team]
-        return sorted((_ref(period.tickets[t], when) for t in shown), key=_order)
-
+) -> News:
+    now, then = period.now.get(root.id, set()), period.then.get(root.id, set())
     scope = now | then
-    slipped = [_slip(move) for move in moves]
-    entry = DigestEntry(
-        item=ItemRead.of(root, owner),
-        done=refs((t for t in scope if t in period.done), period.done),
-        started=refs((t for t in scope if t in period.started), period.started),
-        added=refs(now - then),
-        removed=refs(then - now),
-        slipped=slipped,
-        slip_days=_net_days(moves),
-        at_risk=rollup.at_risk,
-        risk_reasons=rollup.risk_reasons,
+    found = {
+        "done": [t for t in scope if t in period.done],
+        "started": [t for t in scope if t in period.started],
+        "added": list(now - then),
+        "removed": list(then - now),
+    }
+    sections = {
+        name: [t for t in ids if team is None or period.teams[t] == team]
+        for name, ids in found.items()
+    }
+    return News(root, owner, sections, moves, rollup)
+
+
+def _entry(news: News, tickets: dict[uuid.UUID, WorkItem], period: Period) -> DigestEntry:
+    when = {"done": period.done, "started": period.started}
+
+    def refs(section: str) -> list[TicketRef]:
+        at = when.get(section, {})
+        shown = (_ref(tickets[t], at.get(t)) for t in news.sections[section])
+        return sorted(shown, key=_order)
+
+    return DigestEntry(
+        item=ItemRead.of(news.root, news.owner),
+        **{section: refs(section) for section in SECTIONS},
+        slipped=[_slip(move) for move in news.moves],
+        slip_days=_net_days(news.moves),
+        at_risk=news.rollup.at_risk,
+        risk_reasons=news.rollup.risk_reasons,
     )
-    news = (entry.done, entry.started, entry.added, entry.removed, entry.slipped)
-    return entry if any(news) or entry.at_risk else None
 
 
-def _ref(ticket: WorkItem, when: dict[uuid.UUID, datetime] | None) -> TicketRef:
+def _ref(ticket: WorkItem, at: datetime | None) -> TicketRef:
     return TicketRef(
         id=str(ticket.id), key=ticket.key, title=ticket.title, url=ticket.url,
-        source=ticket.source, team=ticket.team, status_category=ticket.status_category,
-        at=when.get(ticket.id) if when else None,
+        source=ticket.source, team=ticket.team, status_category=ticket.status_category, at=at,
     )  # fmt: skip
 
 
@@ -185,8 +200,8 @@ def _net_days(moves: list[Change]) -> int:
 
 
 def _totals(entries: list[DigestEntry]) -> DigestTotals:
-    def distinct(kind: str) -> int:
-        return len({ref.id for entry in entries for ref in getattr(entry, kind)})
+    def distinct(section: str) -> int:
+        return len({ref.id for entry in entries for ref in getattr(entry, section)})
 
     return DigestTotals(
         done=distinct("done"), started=distinct("started"),
