@@ -13,7 +13,7 @@ from app.deps import SessionDep
 from app.errors import Unprocessable
 from app.schemas import assume_utc
 from app.scope import service
-from app.scope.queries import ChangeFilters
+from app.scope.repository import ChangeFilters
 from app.scope.schemas import BaselineRead, ChangeType, ScopeChangePage
 
 router = APIRouter(tags=["scope"])

@@ -1,5 +1,6 @@
 """All SQL of scope tracking: which roadmap items a change touches, their scope
-now, and the states, reach, changes and baselines kept for them."""
+now, the states, reach, changes and baselines kept for them, the figures of the
+roadmap's `scope`, and the scope-changes feed."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, select, tuple_
+from sqlalchemy import and_, case, delete, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
+from app.changes.cursor import ChangeCursor
 from app.db import upsert_insert
 from app.items.sql import chunked, id_in
 from app.links.repository import DELIVERY_KINDS
@@ -67,6 +70,7 @@ class Seed:
     delivery link, active or ended, starts from it): its change can move only
     itself in or out of a scope."""
 
+    kind: str
     reached: Reached | None  # None when it is deleted
     leaf: bool
 
@@ -91,40 +95,48 @@ class ScopeRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def touched(self, seeds: Sequence[uuid.UUID]) -> Touched:
-        found = Touched(defaultdict(set), defaultdict(dict))
-        for chunk in chunked(seeds):
-            for root, seed in await self.session.execute(self._walk_up(chunk)):
-                found.now[root].add(seed)
+    async def touched(self, seeds: dict[uuid.UUID, Seed]) -> Touched:
+        found = Touched(await self._walk_up(seeds), defaultdict(dict))
+        for chunk in chunked(sorted(seeds)):
             query = select(reach_table).where(id_in(self.session, reach_table.c.item_id, chunk))
             for root, item, *fields in await self.session.execute(query):
                 found.stored[root][item] = Reached(*fields)
         return found
 
-    def _walk_up(self, seeds: Sequence[uuid.UUID]) -> Any:
-        """(roadmap item, seed) for every live roadmap item a seed is or delivers
-        over active delivery links, through live items."""
-        first = (
-            select(items.c.id.label("seed_id"), items.c.id.label("item_id"))
-            .where(id_in(self.session, items.c.id, seeds))
-            .cte("up", recursive=True)
-        )
-        step = (
-            select(first.c.seed_id, links.c.source_item_id)
-            .select_from(first)
-            .join(links, links.c.target_item_id == first.c.item_id)
-            .join(items, items.c.id == links.c.source_item_id)
-            .where(
-                links.c.removed_at.is_(None), links.c.kind.in_(DELIVERY_KINDS),
-                items.c.deleted_at.is_(None),
-            )
-        )  # fmt: skip
-        up = first.union(step)
-        return (
-            select(up.c.item_id, up.c.seed_id)
-            .join(items, items.c.id == up.c.item_id)
-            .where(items.c.kind == "roadmap_item", items.c.deleted_at.is_(None))
-        )
+    async def _walk_up(self, seeds: dict[uuid.UUID, Seed]) -> dict[uuid.UUID, set[uuid.UUID]]:
+        """Per live roadmap item, the live seeds that are it or deliver it over active
+        delivery links through live items. Walked level by level in Python: each
+        level is one indexed lookup of the links into the level's items (a recursive
+        query was planned as a scan of every link at each level)."""
+        kinds = {item: seed.kind for item, seed in seeds.items() if seed.reached is not None}
+        reached: dict[uuid.UUID, set[uuid.UUID]] = {item: {item} for item in kinds}
+        frontier = dict(reached)
+        while frontier:
+            found: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+            for target, source, kind in await self._delivering(sorted(frontier)):
+                kinds[source] = kind
+                found[source] |= frontier[target] - reached.get(source, set())
+            frontier = {item: new for item, new in found.items() if new}
+            for item, new in frontier.items():
+                reached.setdefault(item, set()).update(new)
+        return {item: seeds for item, seeds in reached.items() if kinds[item] == "roadmap_item"}
+
+    async def _delivering(self, targets: Sequence[uuid.UUID]) -> list[tuple[Any, ...]]:
+        """(target, source, source's kind) of the active delivery links into `targets`
+        from live items."""
+        found: list[tuple[Any, ...]] = []
+        for chunk in chunked(targets):
+            query = (
+                select(links.c.target_item_id, links.c.source_item_id, items.c.kind)
+                .join(items, items.c.id == links.c.source_item_id)
+                .where(
+                    id_in(self.session, links.c.target_item_id, chunk),
+                    links.c.removed_at.is_(None), links.c.kind.in_(DELIVERY_KINDS),
+                    items.c.deleted_at.is_(None),
+                )
+            )  # fmt: skip
+            found.extend(tuple(row) for row in await self.session.execute(query))
+        return found
 
     async def seeds(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Seed]:
         found = {}
@@ -151,7 +163,7 @@ class ScopeRepository:
             ) in await self.session.execute(query):
                 counted = kind == "ticket" and gone is None and status != "cancelled"
                 reached = None if deleted else Reached(counted, estimate, status)
-                found[item] = Seed(reached, kind == "ticket" and not delivering)
+                found[item] = Seed(kind, reached, kind == "ticket" and not delivering)
         return found
 
     async def kind_of(self, item: uuid.UUID) -> str | None:
@@ -359,3 +371,41 @@ class ScopeFiguresRepository:
         if as_of is not None:
             query = query.where(changes_table.c.at <= as_of)
         return query
+
+
+@dataclass(frozen=True)
+class ChangeFilters:
+    roadmap_item: uuid.UUID | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    type: str | None = None
+
+
+async def newest_changes(
+    session: AsyncSession, filters: ChangeFilters, after: ChangeCursor | None, limit: int
+) -> list[tuple[ScopeChange, str | None, str | None]]:
+    """(change, roadmap item's key, ticket's key), newest first by when it happened."""
+    root, ticket = aliased(WorkItem), aliased(WorkItem)
+    query = (
+        select(ScopeChange, root.key, ticket.key)
+        .outerjoin(root, root.id == ScopeChange.roadmap_item_id)
+        .outerjoin(ticket, ticket.id == ScopeChange.ticket_id)
+        .order_by(ScopeChange.at.desc(), ScopeChange.id.desc())
+        .limit(limit)
+    )
+    if filters.roadmap_item is not None:
+        query = query.where(ScopeChange.roadmap_item_id == filters.roadmap_item)
+    if filters.type is not None:
+        query = query.where(ScopeChange.type == filters.type)
+    if filters.since is not None:
+        query = query.where(ScopeChange.at >= filters.since)
+    if filters.until is not None:
+        query = query.where(ScopeChange.at < filters.until)
+    if after is not None:
+        query = query.where(
+            or_(
+                ScopeChange.at < after.at,
+                and_(ScopeChange.at == after.at, ScopeChange.id < after.event_id),
+            )
+        )
+    return [(change, a, b) for change, a, b in await session.execute(query)]

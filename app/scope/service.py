@@ -11,8 +11,7 @@ from app.errors import NotFound, Unprocessable
 from app.models.base import utcnow
 from app.scope.baselines import MANUAL, baseline_row
 from app.scope.detect import Timing
-from app.scope.queries import ChangeFilters, newest_changes
-from app.scope.repository import ScopeRepository
+from app.scope.repository import ChangeFilters, ScopeRepository, newest_changes
 from app.scope.schemas import BaselineRead, ScopeChangePage, ScopeChangeRead
 from app.scope.track import refresh
 

@@ -17,7 +17,7 @@ Two paths, one result:
     changed, or it was never computed) its whole scope is walked again.
 So the cost grows with what changed, and with the scopes whose structure
 changed, not with the size of the store. A batch that touches no roadmap item
-costs one query per thousand changed items.
+costs a few queries per thousand changed items.
 """
 
 from __future__ import annotations
@@ -50,12 +50,12 @@ async def track_scope(session: AsyncSession, touched: dict[uuid.UUID, datetime])
     if not touched:
         return 0
     repository = ScopeRepository(session)
-    found = await repository.touched(sorted(touched))
+    seeds = await repository.seeds(sorted(touched))
+    found = await repository.touched(seeds)
     if not found.roots:
         return 0
     roots = await repository.roadmap_items(sorted(found.roots))
     timings = {root: _timing(root, found.seeds_of(root), touched) for root in roots}
-    seeds = await repository.seeds(sorted({s for root in roots for s in found.seeds_of(root)}))
     states = await repository.states(sorted(roots))
     quick = {
         root for root in roots
