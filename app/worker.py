@@ -66,8 +66,11 @@ async def run_worker(settings: Settings) -> None:
 
     SignalStop(stop, settings.shutdown_grace_seconds).install()
     scheduler.start()
+    loops = [asyncio.create_task(inbox.run_forever()), asyncio.create_task(alerts.run_forever())]
     try:
-        await asyncio.gather(inbox.run_forever(), alerts.run_forever())
+        await asyncio.gather(*loops)
     finally:
+        stop()  # when one loop failed, the other ends too before the database goes
+        await asyncio.wait(loops)
         await scheduler.stop()
         await database.dispose()
