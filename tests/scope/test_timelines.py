@@ -201,3 +201,15 @@ async def test_walking_every_scope_again_finds_nothing_the_quick_path_missed(
         assert len(roots) == 1
         refreshed = await refresh(repository, roots, {root: Timing(at(99)) for root in roots})
     assert refreshed.changes == 0
+
+
+async def test_a_ticket_moved_from_one_idea_to_another(client: httpx.AsyncClient, org: Org) -> None:
+    other = work_item("IDEA-2", 3, key="IDEA-2", kind="roadmap_item", team="product",
+                      url="https://acme.atlassian.net/browse/IDEA-2")  # fmt: skip
+    await org.send("jira", other)
+    await org.send("github", issue(1, 80, estimate=3, labels=("roadmap:IDEA-2",)))
+    moved = [(c["roadmap_item_key"], c["type"], c["ticket_key"]) for c in await changes(client)]
+    assert sorted(moved) == [
+        ("IDEA-1", "ticket_removed", "acme/api#1"),
+        ("IDEA-2", "ticket_added", "acme/api#1"),
+    ]
