@@ -9,6 +9,7 @@ import ipaddress
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -22,6 +23,8 @@ from app.connections import service as connections
 from app.connections.schemas import ConnectionCreate, ConnectionRead
 from app.credentials import CredentialVault, load_vault
 from app.db import Database
+from app.digest.schemas import DigestRead
+from app.digest.since import SINCE_HELP, parse_since
 from app.errors import BridgeError
 from app.process import tune_gc
 from app.schema import upgrade_to_head
@@ -255,6 +258,27 @@ def sync(
         )
     if run.status == "failed":
         raise CommandError(f"sync of {name} failed ({run.failure_type}): {run.error}")
+
+
+@cli.command()
+def digest(
+    since: Annotated[str, typer.Option(help=f"Start of the period: {SINCE_HELP}.")] = "7d",
+    team: Annotated[str | None, typer.Option(help="Only this team's tickets.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the digest as JSON.")] = False,
+) -> None:
+    """What was done, started, added, removed and slipped on the roadmap since a date."""
+    from app.digest.markdown import render
+    from app.digest.service import digest as build_digest
+
+    until = datetime.now(UTC)
+    start = parse_since(since, until)  # before touching the database: a typo fails fast
+
+    async def work(database: Database, _vault: CredentialVault) -> DigestRead:
+        async with database.request_session(writes=False) as session:
+            return await build_digest(session, since=start, until=until, team=team)
+
+    found = _run(work)
+    typer.echo(found.model_dump_json(indent=2) if as_json else render(found), nl=not as_json)
 
 
 @cli.command()

@@ -28,6 +28,13 @@ class Settings(BaseSettings):
     max_concurrent_syncs: int = Field(default=8, ge=1, le=256)
     # How long `bridge worker` may take to stop after SIGTERM before it exits anyway.
     shutdown_grace_seconds: float = Field(default=30, gt=0)
+    # Alerts (app/alerts/): how often roadmap items are checked against the alert
+    # targets; how many times a notification is tried; the first retry's delay,
+    # doubled at each further retry (capped at an hour); one request's timeout.
+    alerts_interval_seconds: float = Field(default=60, gt=0)
+    alert_max_attempts: int = Field(default=8, ge=1, le=100)
+    alert_backoff_seconds: float = Field(default=5, ge=0)
+    alert_timeout_seconds: float = Field(default=10, gt=0)
 
     @field_validator("api_tokens", mode="before")
     @classmethod

@@ -11,12 +11,14 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from app import health, openapi
+from app.alerts.endpoints import router as alerts_router
 from app.changes.endpoints import router as changes_router
 from app.config import Settings
 from app.connections.endpoints import router as connections_router
 from app.credentials import load_vault
 from app.db import Database
 from app.deps import require_token
+from app.digest.endpoints import router as digest_router
 from app.errors import BridgeError
 from app.items.endpoints import router as items_router
 from app.links.endpoints import router as links_router
@@ -77,6 +79,8 @@ def create_app(
     api.include_router(links_router)
     api.include_router(roadmap_router)
     api.include_router(changes_router)
+    api.include_router(digest_router)
+    api.include_router(alerts_router)
     api.include_router(scope_router)
     api.include_router(teams_router)
     api.include_router(people_router)

@@ -1,4 +1,4 @@
-"""The background work of a process: scheduled syncs and the webhook inbox.
+"""The background work of a process: scheduled syncs, the webhook inbox and alerts.
 `bridge serve` runs it beside the API unless BRIDGE_SCHEDULER=off;
 `bridge worker` runs only this."""
 
@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
+from app.alerts.loop import AlertLoop
 from app.config import Settings
 from app.credentials import load_vault
 from app.db import Database
@@ -32,19 +33,24 @@ async def background_work(
         database, vault, lease_seconds=settings.lease_seconds, http=app.state.http,
         max_concurrent=settings.max_concurrent_syncs,
     )  # fmt: skip
+    alerts = AlertLoop(database, vault, settings)
+    app.state.alerts = alerts
     scheduler.start()
     task = asyncio.create_task(inbox.run_forever(), name="webhook inbox")
+    alerting = asyncio.create_task(alerts.run_forever(), name="alerts")
     try:
         yield
     finally:
         inbox.stop()
+        alerts.stop()
         await scheduler.stop()
-        await task
+        await asyncio.gather(task, alerting)
 
 
 async def run_worker(settings: Settings) -> None:
     """Everything `bridge worker` does, until SIGTERM or SIGINT (app/graceful.py):
-    the deliveries in hand are applied, syncs in flight close their runs."""
+    the deliveries in hand are applied, syncs in flight close their runs, the
+    alert round in hand ends."""
     database = Database(settings.database_url)
     vault = load_vault(settings)
     inbox = InboxProcessor(database, vault)
@@ -52,10 +58,19 @@ async def run_worker(settings: Settings) -> None:
         database, vault, lease_seconds=settings.lease_seconds,
         max_concurrent=settings.max_concurrent_syncs,
     )  # fmt: skip
-    SignalStop(inbox.stop, settings.shutdown_grace_seconds).install()
+    alerts = AlertLoop(database, vault, settings)
+
+    def stop() -> None:
+        inbox.stop()
+        alerts.stop()
+
+    SignalStop(stop, settings.shutdown_grace_seconds).install()
     scheduler.start()
+    loops = [asyncio.create_task(inbox.run_forever()), asyncio.create_task(alerts.run_forever())]
     try:
-        await inbox.run_forever()
+        await asyncio.gather(*loops)
     finally:
+        stop()  # when one loop failed, the other ends too before the database goes
+        await asyncio.wait(loops)
         await scheduler.stop()
         await database.dispose()

@@ -1,5 +1,6 @@
 """ORM tables only, one module per table family. Importing this registers them all."""
 
+from app.models.alerts import Alert, AlertAttempt, AlertState, AlertTarget
 from app.models.base import Base
 from app.models.connections import Connection
 from app.models.items import ItemEvent, WorkItem
@@ -9,6 +10,10 @@ from app.models.sync import SyncCursor, SyncLease, SyncRun
 from app.models.webhooks import WebhookDelivery
 
 __all__ = [
+    "Alert",
+    "AlertAttempt",
+    "AlertState",
+    "AlertTarget",
     "Base",
     "Connection",
     "ItemEvent",

@@ -93,6 +93,28 @@ class RoadmapRepository:
         counted = and_(tickets, reach.c.status_category != "cancelled")
         return await self._sums(reach, counted)
 
+    async def tickets_reached(
+        self, roots: Sequence[uuid.UUID], as_of: datetime | None = None
+    ) -> list[tuple[uuid.UUID, uuid.UUID, str | None, str]]:
+        """(root, ticket, its team, its status category) for every ticket of a live
+        connection each root reaches now, or at `as_of` (team and status as they
+        are now), cancelled ones included: their status is the caller's to judge."""
+        if not roots:
+            return []
+        reach = self._reach(roots, as_of)
+        query = select(
+            reach.c.root_id, reach.c.item_id, reach.c.team, reach.c.status_category
+        ).where(
+            reach.c.kind == "ticket",
+            reach.c.connection_id.in_(
+                select(connections.c.id).where(connections.c.removed_at.is_(None))
+            ),
+        )
+        return [
+            (root, item, team, status)
+            for root, item, team, status in await self.session.execute(query.distinct())
+        ]
+
     def walk(self, roots: Sequence[uuid.UUID]) -> CTE:
         """(root_id, item_id and the item's WALKED_FIELDS) of every live item a root
         reaches now: the walk scope tracking shares with the rollup."""
