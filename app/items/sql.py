@@ -16,13 +16,17 @@ CHUNK = 1000
 
 
 def id_in(
-    session: AsyncSession, column: ColumnElement[uuid.UUID], ids: Sequence[uuid.UUID]
+    session: AsyncSession,
+    column: ColumnElement[uuid.UUID],
+    ids: Sequence[uuid.UUID],
+    name: str = "ids",
 ) -> ColumnElement[bool]:
     """`column IN ids`. On PostgreSQL as one array parameter: a statement with a
     fixed text, whose cached generic plan still uses the index (an IN list of
-    1000 parameters got a cached plan that scanned the whole table)."""
+    1000 parameters got a cached plan that scanned the whole table); `name` tells
+    two such parameters of one statement apart."""
     if dialect_of(session) == "postgresql":
-        return column == any_(bindparam("ids", list(ids), type_=ARRAY(Uuid())))
+        return column == any_(bindparam(name, list(ids), type_=ARRAY(Uuid())))
     return column.in_(ids)
 
 

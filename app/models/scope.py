@@ -57,7 +57,9 @@ class ScopeReach(Base):
     """Every item (ticket, epic...) a roadmap item reached when its scope was last
     computed, with what detection compares: the way back from a changed item to the
     roadmap items it was part of (even after the link that tied them is gone), and
-    one row per ticket of the scope, so a changed ticket is compared alone."""
+    one row per ticket of the scope, so a changed ticket is compared alone. It also
+    carries what the roadmap's rollup sums (team, due date), so the roadmap reads
+    its tallies here instead of walking the links per request."""
 
     __tablename__ = "scope_reach"
 
@@ -67,6 +69,10 @@ class ScopeReach(Base):
     counted: Mapped[bool]
     estimate: Mapped[float | None] = mapped_column(Float)
     status_category: Mapped[str] = mapped_column(String(32))
+    team: Mapped[str | None] = mapped_column(String(255))
+    due_date: Mapped[date | None]
+    # Never changes for an item; the rollup leaves out items of removed connections.
+    connection_id: Mapped[uuid.UUID]
 
     __table_args__ = (Index("ix_scope_reach_item_id", "item_id"),)
 

@@ -7,12 +7,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     CTE,
     ColumnElement,
     Date,
     Float,
+    Select,
     Uuid,
     and_,
     cast,
@@ -28,15 +30,19 @@ from sqlalchemy.orm import defer
 from app.items.as_of import existed_at, link_active_at, values_at
 from app.items.sql import id_in
 from app.links.repository import DELIVERY_KINDS
-from app.models import Connection, Link, WorkItem
+from app.models import Connection, Link, ScopeReach, ScopeState, WorkItem
 from app.models.base import table_of
 from app.roadmap.rollup import Estimates, Tally, Ticket, estimates_of, tally
 
 TICKET_FIELDS = ("team", "status_category", "estimate", "due_date")
 WALKED_FIELDS = ("kind", "connection_id", *TICKET_FIELDS)
+# What the sums read of each counted ticket, walked or kept.
+COUNTED_FIELDS = ("item_id", *TICKET_FIELDS)
 links = table_of(Link)
 items = table_of(WorkItem)
 connections = table_of(Connection)
+kept = table_of(ScopeReach)
+states = table_of(ScopeState)
 
 
 class RoadmapRepository:
@@ -77,21 +83,52 @@ class RoadmapRepository:
     async def reached(self, roots: Sequence[uuid.UUID], as_of: datetime | None = None) -> Reached:
         """What the live tickets reachable from each root over active delivery
         links (at any depth, through live items only, each once) add up to, per
-        team; and the estimates among them. With `as_of`, links, items and ticket
+        team; and the estimates among them. Now, they are read from scope_reach,
+        which scope tracking keeps true on every ingest and manual link change; a
+        root it never computed (a store upgraded from before scope tracking, not
+        touched since) is walked instead. With `as_of`, links, items and ticket
         fields as they were then, which history gives ticket by ticket."""
         if not roots:
             return Reached({}, [])
-        reach = self._reach(roots, as_of)
-        tickets = and_(
-            reach.c.kind == "ticket",
-            reach.c.connection_id.in_(
-                select(connections.c.id).where(connections.c.removed_at.is_(None))
-            ),
-        )
         if as_of is not None:
-            return await self._reached_then(reach, tickets, as_of)
-        counted = and_(tickets, reach.c.status_category != "cancelled")
-        return await self._sums(reach, counted)
+            reach = self._reach(roots, as_of)
+            return await self._reached_then(reach, self._tickets(reach), as_of)
+        kept = await self._tracked(roots)
+        parts = [self._kept_tickets(kept)] if kept else []
+        walked = [root for root in roots if root not in set(kept)]
+        if walked:
+            parts.append(self._walked_tickets(walked))
+        counted = parts[0] if len(parts) == 1 else union_all(*parts)
+        return await self._sums(counted.cte("counted"))
+
+    async def _tracked(self, roots: Sequence[uuid.UUID]) -> list[uuid.UUID]:
+        """The roots whose scope tracking computed (a scope_states row, and then
+        every item reached in scope_reach)."""
+        query = select(states.c.roadmap_item_id).where(
+            id_in(self.session, states.c.roadmap_item_id, roots, "tracked")
+        )
+        return sorted(await self.session.scalars(query))
+
+    def _kept_tickets(self, roots: Sequence[uuid.UUID]) -> Select[Any]:
+        """The counted tickets of `roots` as scope_reach keeps them. A connection
+        removed since the scope was computed is left out here: removal is no ingest."""
+        return select(
+            kept.c.roadmap_item_id.label("root_id"), *(kept.c[name] for name in COUNTED_FIELDS)
+        ).where(
+            id_in(self.session, kept.c.roadmap_item_id, roots, "kept"),
+            kept.c.counted,
+            kept.c.connection_id.in_(_live_connections()),
+        )
+
+    def _walked_tickets(self, roots: Sequence[uuid.UUID]) -> Select[Any]:
+        reach = self._reach(roots, None)
+        return select(reach.c.root_id, *(reach.c[name] for name in COUNTED_FIELDS)).where(
+            self._tickets(reach), reach.c.status_category != "cancelled"
+        )
+
+    @staticmethod
+    def _tickets(reach: CTE) -> ColumnElement[bool]:
+        return and_(reach.c.kind == "ticket", reach.c.connection_id.in_(_live_connections()))
 
     async def tickets_reached(
         self, roots: Sequence[uuid.UUID], as_of: datetime | None = None
@@ -104,12 +141,7 @@ class RoadmapRepository:
         reach = self._reach(roots, as_of)
         query = select(
             reach.c.root_id, reach.c.item_id, reach.c.team, reach.c.status_category
-        ).where(
-            reach.c.kind == "ticket",
-            reach.c.connection_id.in_(
-                select(connections.c.id).where(connections.c.removed_at.is_(None))
-            ),
-        )
+        ).where(self._tickets(reach))
         return [
             (root, item, team, status)
             for root, item, team, status in await self.session.execute(query.distinct())
@@ -143,10 +175,11 @@ class RoadmapRepository:
         )
         return first.union(step)
 
-    async def _sums(self, reach: CTE, counted: ColumnElement[bool]) -> Reached:
-        """Tallies and estimates in one statement, so that the walk runs once:
-        a row with a root is one team's tally of that root, a row without one
-        counts the distinct tickets of a team carrying an estimate."""
+    async def _sums(self, reach: CTE) -> Reached:
+        """Tallies and estimates of the counted tickets `reach` holds, in one
+        statement, so that it is read once: a row with a root is one team's tally
+        of that root, a row without one counts the distinct tickets of a team
+        carrying an estimate."""
         done = reach.c.status_category == "done"
         started = reach.c.status_category == "in_progress"
         tallies = (
@@ -161,12 +194,11 @@ class RoadmapRepository:
                 func.coalesce(func.sum(reach.c.estimate).filter(started), 0.0),
                 func.count().filter(and_(started, reach.c.estimate.is_(None))),
             )
-            .where(counted)
             .group_by(reach.c.root_id, reach.c.team)
         )  # fmt: skip
         each_once = (
             select(reach.c.item_id, reach.c.team, reach.c.estimate)
-            .where(counted, reach.c.estimate.is_not(None))
+            .where(reach.c.estimate.is_not(None))
             .distinct()
             .subquery()
         )
@@ -197,6 +229,10 @@ class RoadmapRepository:
             by_root[root].append(Ticket(item, **fields))
         every = [ticket for tickets_of_root in by_root.values() for ticket in tickets_of_root]
         return Reached({root: tally(ts) for root, ts in by_root.items()}, estimates_of(every))
+
+
+def _live_connections() -> Select[tuple[uuid.UUID]]:
+    return select(connections.c.id).where(connections.c.removed_at.is_(None))
 
 
 @dataclass(frozen=True)

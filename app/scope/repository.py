@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, or_, select, tuple_
+from sqlalchemy import Select, and_, case, delete, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -57,11 +57,19 @@ class RoadmapItem:
 @dataclass(frozen=True)
 class Reached:
     """An item a roadmap item reaches; `counted` when it is in its scope (a live
-    ticket of a live connection, not cancelled)."""
+    ticket of a live connection, not cancelled). Detection compares the estimate and
+    status; the team and due date are kept for the roadmap's rollup, and any
+    difference in them rewrites the stored row too."""
 
     counted: bool
     estimate: float | None
     status_category: str
+    team: str | None
+    due_date: date | None
+    connection_id: uuid.UUID
+
+
+REACHED_FIELDS = ("counted", "estimate", "status_category", "team", "due_date", "connection_id")
 
 
 @dataclass(frozen=True)
@@ -98,7 +106,7 @@ class ScopeRepository:
     async def touched(self, seeds: dict[uuid.UUID, Seed]) -> Touched:
         found = Touched(await self._walk_up(seeds), defaultdict(dict))
         for chunk in chunked(sorted(seeds)):
-            query = select(reach_table).where(id_in(self.session, reach_table.c.item_id, chunk))
+            query = _stored().where(id_in(self.session, reach_table.c.item_id, chunk))
             for root, item, *fields in await self.session.execute(query):
                 found.stored[root][item] = Reached(*fields)
         return found
@@ -148,21 +156,15 @@ class ScopeRepository:
         for chunk in chunked(ids):
             query = select(
                 items.c.id, items.c.kind, items.c.status_category, items.c.estimate,
+                items.c.team, items.c.due_date, items.c.connection_id,
                 items.c.deleted_at, connections.c.removed_at, delivers,
             ).join(connections, connections.c.id == items.c.connection_id).where(
                 id_in(self.session, items.c.id, chunk)
             )  # fmt: skip
-            for (
-                item,
-                kind,
-                status,
-                estimate,
-                deleted,
-                gone,
-                delivering,
-            ) in await self.session.execute(query):
+            rows = await self.session.execute(query)
+            for item, kind, status, *fields, deleted, gone, delivering in rows:
                 counted = kind == "ticket" and gone is None and status != "cancelled"
-                reached = None if deleted else Reached(counted, estimate, status)
+                reached = None if deleted else Reached(counted, fields[0], status, *fields[1:])
                 found[item] = Seed(kind, reached, kind == "ticket" and not delivering)
         return found
 
@@ -203,11 +205,20 @@ class ScopeRepository:
             walk = RoadmapRepository(self.session).walk(chunk)
             query = select(
                 walk.c.root_id, walk.c.item_id, walk.c.kind, walk.c.connection_id,
-                walk.c.status_category, walk.c.estimate,
+                walk.c.status_category, walk.c.estimate, walk.c.team, walk.c.due_date,
             ).distinct()  # fmt: skip
-            for root, item, kind, connection, status, estimate in await self.session.execute(query):
+            for (
+                root,
+                item,
+                kind,
+                connection,
+                status,
+                estimate,
+                team,
+                due,
+            ) in await self.session.execute(query):
                 counted = kind == "ticket" and connection in live and status != "cancelled"
-                observed[root][item] = Reached(counted, estimate, status)
+                observed[root][item] = Reached(counted, estimate, status, team, due, connection)
         return observed
 
     async def stored_reach(
@@ -215,9 +226,7 @@ class ScopeRepository:
     ) -> dict[uuid.UUID, dict[uuid.UUID, Reached]]:
         stored: dict[uuid.UUID, dict[uuid.UUID, Reached]] = {root: {} for root in roots}
         for chunk in chunked(roots):
-            query = select(reach_table).where(
-                id_in(self.session, reach_table.c.roadmap_item_id, chunk)
-            )
+            query = _stored().where(id_in(self.session, reach_table.c.roadmap_item_id, chunk))
             for root, item, *fields in await self.session.execute(query):
                 stored[root][item] = Reached(*fields)
         return stored
@@ -232,17 +241,16 @@ class ScopeRepository:
                 )
             )
         kept = [
-            {"roadmap_item_id": root, "item_id": item, "counted": r.counted,
-             "estimate": r.estimate, "status_category": r.status_category}
+            {"roadmap_item_id": root, "item_id": item}
+            | {name: getattr(r, name) for name in REACHED_FIELDS}
             for (root, item), r in rows.items() if r is not None
         ]  # fmt: skip
         if kept:
             statement = upsert_insert(self.session, reach_table)
             statement = statement.on_conflict_do_update(
                 index_elements=[reach_table.c.roadmap_item_id, reach_table.c.item_id],
-                set_={name: statement.excluded[name]
-                      for name in ("counted", "estimate", "status_category")},
-            )  # fmt: skip
+                set_={name: statement.excluded[name] for name in REACHED_FIELDS},
+            )
             await self.session.execute(statement, kept)
 
     async def states(self, roots: Sequence[uuid.UUID]) -> dict[uuid.UUID, ItemFields]:
@@ -303,6 +311,14 @@ class ScopeRepository:
             items.c.kind == "roadmap_item", items.c.deleted_at.is_(None)
         )
         return list(await self.session.scalars(query))
+
+
+def _stored() -> Select[Any]:
+    """(root, item, *REACHED_FIELDS) of stored reach rows."""
+    return select(
+        reach_table.c.roadmap_item_id, reach_table.c.item_id,
+        *(reach_table.c[name] for name in REACHED_FIELDS),
+    )  # fmt: skip
 
 
 def in_scope(reached: dict[uuid.UUID, Reached]) -> dict[uuid.UUID, TicketState]:
