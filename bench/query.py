@@ -11,7 +11,10 @@ ten epics per roadmap item (half of them delivering one), the rest tickets, each
 with a ~1 KB raw payload, statuses 35% todo, 20% in progress, 40% done, 5%
 cancelled, estimates on 70%, due dates on 30%; and --links active links: every
 roadmap item to five epics, the rest from random epics to random tickets. A
-tenth of the tickets have a past status change in item_events. Then ANALYZE.
+tenth of the tickets have a past status change in item_events. Then ANALYZE. Then every roadmap
+item's scope is computed once, as scope tracking stores it after ingests (states
+and reach: what the roadmap's rollup reads), and the scope tables are analyzed
+(autovacuum is off on the bench server).
 
 `bridge serve` runs on that database (BRIDGE_SCHEDULER=off) and one client sends
 requests one after another over keep-alive (latency, not throughput):
@@ -49,6 +52,12 @@ import asyncpg
 import httpx
 import orjson
 from common import check, free_port, log
+from sqlalchemy import text
+
+from app.db import Database
+from app.scope.detect import Timing
+from app.scope.repository import ScopeRepository
+from app.scope.track import refresh
 
 ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 SECRET_KEY = "q5eM0nqJx3Yc4d3oJkq7m5wq0bqkq3GxW0Cz8QJmJ5E="
@@ -180,6 +189,24 @@ async def copy(
     log(f"copied {total:,} rows into {table} in {time.monotonic() - started:.1f} s")
 
 
+async def compute_scopes(url: str) -> None:
+    """Every roadmap item's scope computed once, committed, then analyzed: what a
+    store whose items all came through ingest holds."""
+    database = Database(url)
+    try:
+        started = time.perf_counter()
+        async with database.job_session() as session:
+            repository = ScopeRepository(session)
+            roots = await repository.roadmap_items(await repository.all_roadmap_items())
+            await refresh(repository, roots, {root: Timing(NOW) for root in roots})
+        async with database.job_session() as session:
+            await session.execute(text("ANALYZE scope_states"))
+            await session.execute(text("ANALYZE scope_reach"))
+        log(f"every roadmap item's scope computed in {time.perf_counter() - started:.1f} s")
+    finally:
+        await database.dispose()
+
+
 async def reachable_tickets(dsn: str) -> int:
     """Tickets reached from each roadmap item (each once per item), counted apart from
     the app: roadmap -> epic -> ticket is the only shape the filler makes."""
@@ -280,6 +307,7 @@ def main() -> int:
         connections = asyncio.run(connection_ids(dsn))
         log(f"filling {shape}")
         asyncio.run(fill(dsn, shape, connections))
+        asyncio.run(compute_scopes(env["BRIDGE_DATABASE_URL"]))
         expected = asyncio.run(reachable_tickets(dsn))
         port = free_port()
         server = subprocess.Popen(
