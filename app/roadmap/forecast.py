@@ -73,9 +73,18 @@ class TeamPace:
         self._rng = random.Random(seed)  # noqa: S311
         self._totals = [0.0] * trials
         self._after_week: list[list[float]] = []  # [w - 1] -> sorted totals after w weeks
+        # Items of a roadmap leave a team the same few amounts of work: asked again,
+        # a share is looked up (the futures do not depend on what is asked).
+        self._shares: dict[tuple[int, float], float] = {}
 
     def share_done(self, weeks: int, remaining: float) -> float:
         """The share of runs in which `remaining` is done within `weeks` weeks."""
+        share = self._shares.get((weeks, remaining))
+        if share is None:
+            share = self._shares[weeks, remaining] = self._share_done(weeks, remaining)
+        return share
+
+    def _share_done(self, weeks: int, remaining: float) -> float:
         while len(self._after_week) < weeks:
             self._totals = [total + self._rng.choice(self.weekly) for total in self._totals]
             self._after_week.append(sorted(self._totals))
@@ -94,29 +103,35 @@ def forecast(remaining: dict[str, float], paces: dict[str, TeamPace],
     if idle:
         return Forecast(None, None, f"no completed work in {WEEKS} weeks: {', '.join(idle)}")
 
-    def share(weeks: int) -> float:
+    def done_by(weeks: int, at_least: float) -> bool:
+        """Whether every team is done within `weeks` in `at_least` of the runs. Each
+        share is at most 1, so once the product falls below, it stays below."""
         done = 1.0
         for team, left in open_teams.items():
             done *= paces[team].share_done(weeks, left)
-        return done
+            if done < at_least:
+                return False
+        return True
 
-    p50 = _first_week(share, 0.5, after=0)
-    p85 = None if p50 is None else _first_week(share, 0.85, after=p50 - 1)
+    p50 = _first_week(done_by, 0.5, after=0)
+    p85 = None if p50 is None else _first_week(done_by, 0.85, after=p50 - 1)
     if p50 is None or p85 is None:
         return Forecast(None, None, LONGER_THAN_TEN_YEARS)
     return Forecast(today + timedelta(weeks=p50), today + timedelta(weeks=p85))
 
 
-def _first_week(share: Callable[[int], float], at_least: float, *, after: int) -> int | None:
-    """The first week past `after` by which `share` reaches `at_least`, if any
-    within MAX_WEEKS. The share of runs done never falls as weeks pass, so the
-    week is found by doubling and then halving the span, not week by week."""
-    low, high = after, after + 1  # share(low) is below at_least (or low is not a week)
-    while share(high) < at_least:
+def _first_week(
+    done_by: Callable[[int, float], bool], at_least: float, *, after: int
+) -> int | None:
+    """The first week past `after` by which the share of runs done reaches
+    `at_least`, if any within MAX_WEEKS. That share never falls as weeks pass, so
+    the week is found by doubling and then halving the span, not week by week."""
+    low, high = after, after + 1  # not done by low (or low is not a week)
+    while not done_by(high, at_least):
         if high >= MAX_WEEKS:
             return None
         low, high = high, min(2 * high, MAX_WEEKS)
     while high - low > 1:
         middle = (low + high) // 2
-        low, high = (low, middle) if share(middle) >= at_least else (middle, high)
+        low, high = (low, middle) if done_by(middle, at_least) else (middle, high)
     return high
