@@ -19,12 +19,14 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from app.roadmap.rollup import NO_TEAM
 
 WEEKS = 6
 TRIALS = 1000
 MAX_WEEKS = 520  # ten years: beyond that a forecast says nothing
+MAX_SHARES_KEPT = 200_000  # a bound on what one shared pace remembers
 LONGER_THAN_TEN_YEARS = "at the recent pace this takes more than ten years"
 
 
@@ -61,6 +63,14 @@ def weekly_pace(
     return dict(paces)
 
 
+@lru_cache(maxsize=512)
+def shared_pace(weekly: tuple[float, ...], seed: str) -> TeamPace:
+    """The team's futures for these recent weeks, shared by every request until
+    its recent weeks change (they change only when a week ends or a ticket closed
+    in them changes), together with every share already worked out of them."""
+    return TeamPace(list(weekly), seed)
+
+
 class TeamPace:
     """A team's Monte Carlo futures: in run i, what it has completed after w weeks,
     each week's pace drawn from its recent weeks. Shared by every item the team
@@ -81,6 +91,8 @@ class TeamPace:
         """The share of runs in which `remaining` is done within `weeks` weeks."""
         share = self._shares.get((weeks, remaining))
         if share is None:
+            if len(self._shares) >= MAX_SHARES_KEPT:
+                self._shares.clear()
             share = self._shares[weeks, remaining] = self._share_done(weeks, remaining)
         return share
 

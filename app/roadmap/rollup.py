@@ -178,8 +178,12 @@ def roll_up(
     for team, counts in tallies.items():
         figures, at_median = _figures(counts, medians.of(team) if by_points else None)
         assumed += at_median
-        teams.setdefault(team or NO_TEAM, Figures()).add(figures)
         total.add(figures)
+        name = team or NO_TEAM  # None and "" both read as no team: their figures add up
+        if name in teams:
+            teams[name].add(figures)
+        else:
+            teams[name] = figures
     rollup = Rollup(
         figures=total,
         progress=_progress(total, by_points),

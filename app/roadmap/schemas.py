@@ -6,11 +6,23 @@ from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
+from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
 from app.items.schemas import ItemRead
 
 
-class TeamFigures(BaseModel):
+class TeamFigures(TypedDict):
+    """One team's part of a rollup. A typed dict, not a model: a roadmap carries
+    tens of thousands of them, and dicts of numbers are no work for the garbage
+    collector (a model instance and its set of fields are)."""
+
+    tickets_total: int
+    tickets_done: int
+    points_total: float
+    points_done: float
+
+
+class FiguresRead(BaseModel):
     tickets_total: int
     tickets_done: int
     points_total: float
@@ -69,7 +81,7 @@ class ForecastRead(BaseModel):
     unknown_because: str | None
 
 
-class RollupRead(TeamFigures):
+class RollupRead(FiguresRead):
     tickets_in_progress: int
     points_in_progress: float = Field(
         description="points of the tickets in progress (by the same rules as points_total)"

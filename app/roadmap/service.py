@@ -11,7 +11,15 @@ from app.items.as_of import values_at
 from app.items.plan import TRACKED_FIELDS
 from app.items.schemas import ItemRead
 from app.models import Connection, WorkItem
-from app.roadmap.forecast import WEEKS, Completed, Forecast, TeamPace, forecast, weekly_pace
+from app.roadmap.forecast import (
+    WEEKS,
+    Completed,
+    Forecast,
+    TeamPace,
+    forecast,
+    shared_pace,
+    weekly_pace,
+)
 from app.roadmap.repository import RoadmapRepository
 from app.roadmap.rollup import Figures, Medians, Rollup, roll_up, team_medians
 from app.roadmap.schemas import (
@@ -90,8 +98,8 @@ async def _paces(
     """Each team's Monte Carlo pace in points and in tickets."""
     weekly = await recent_weeks(repository, medians, today)
     return {
-        "points": {team: TeamPace(pts, f"{team}/points") for team, (pts, _) in weekly.items()},
-        "count": {team: TeamPace(count, f"{team}/count") for team, (_, count) in weekly.items()},
+        "points": {t: shared_pace(tuple(pts), f"{t}/points") for t, (pts, _) in weekly.items()},
+        "count": {t: shared_pace(tuple(n), f"{t}/count") for t, (_, n) in weekly.items()},
     }
 
 
@@ -110,10 +118,10 @@ def _forecast(rollup: Rollup, paces: dict[str, dict[str, TeamPace]], today: date
 
 
 def _team(figures: Figures) -> TeamFigures:
-    return TeamFigures(
-        tickets_total=figures.tickets_total, tickets_done=figures.tickets_done,
-        points_total=figures.points_total, points_done=figures.points_done,
-    )  # fmt: skip
+    return {
+        "tickets_total": figures.tickets_total, "tickets_done": figures.tickets_done,
+        "points_total": figures.points_total, "points_done": figures.points_done,
+    }  # fmt: skip
 
 
 def _read(rollup: Rollup, likely: Forecast, scope: ScopeFigures | None) -> RollupRead:
