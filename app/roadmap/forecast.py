@@ -114,13 +114,21 @@ def forecast(remaining: dict[str, float], paces: dict[str, TeamPace],
     idle = sorted(str(team) for team in open_teams if team not in paces or paces[team].idle)
     if idle:
         return Forecast(None, None, f"no completed work in {WEEKS} weeks: {', '.join(idle)}")
+    return _likely(tuple((left, paces[team]) for team, left in open_teams.items()), today)
+
+
+@lru_cache(maxsize=16_384)
+def _likely(open_teams: tuple[tuple[float, TeamPace], ...], today: date) -> Forecast:
+    """The forecast of each team's work left at its pace. Remembered: the same work
+    at the same (shared) paces is forecast the same, and most roadmap items have
+    not changed since the last request."""
 
     def done_by(weeks: int, at_least: float) -> bool:
         """Whether every team is done within `weeks` in `at_least` of the runs. Each
         share is at most 1, so once the product falls below, it stays below."""
         done = 1.0
-        for team, left in open_teams.items():
-            done *= paces[team].share_done(weeks, left)
+        for left, pace in open_teams:
+            done *= pace.share_done(weeks, left)
             if done < at_least:
                 return False
         return True
