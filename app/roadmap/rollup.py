@@ -37,7 +37,7 @@ class Ticket:
     due_date: date | None
 
 
-@dataclass
+@dataclass(slots=True)
 class Tally:
     """One team's counted (not cancelled) tickets that deliver one roadmap item."""
 
@@ -77,7 +77,7 @@ def tally(tickets: Iterable[Ticket]) -> dict[str | None, Tally]:
     return dict(tallies)
 
 
-@dataclass
+@dataclass(slots=True)
 class Figures:
     tickets_total: int = 0
     tickets_done: int = 0

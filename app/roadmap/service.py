@@ -133,7 +133,9 @@ def _read(rollup: Rollup, likely: Forecast, scope: ScopeFigures | None) -> Rollu
     elif target and likely.p85 and likely.p85 > target and not done:
         reasons.append(FORECAST_AFTER_TARGET)
     return RollupRead(
-        **vars(rollup.figures),  # vars, not asdict: no deep copies, 2,000 times over
+        **_team(rollup.figures),
+        tickets_in_progress=rollup.figures.tickets_in_progress,
+        points_in_progress=rollup.figures.points_in_progress,
         progress=round(rollup.progress, 4),
         progress_by=rollup.progress_by,
         points_assumed=rollup.points_assumed,
