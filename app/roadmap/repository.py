@@ -7,13 +7,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     CTE,
     ColumnElement,
     Date,
     Float,
+    Row,
     Select,
     Uuid,
     and_,
@@ -38,6 +39,7 @@ TICKET_FIELDS = ("team", "status_category", "estimate", "due_date")
 WALKED_FIELDS = ("kind", "connection_id", *TICKET_FIELDS)
 # What the sums read of each counted ticket, walked or kept.
 COUNTED_FIELDS = ("item_id", *TICKET_FIELDS)
+Query = TypeVar("Query", bound="Select[*tuple[Any, ...]]")
 links = table_of(Link)
 items = table_of(WorkItem)
 connections = table_of(Connection)
@@ -52,19 +54,25 @@ class RoadmapRepository:
     async def roadmap_items(
         self, *, connection: str | None, team: str | None, as_of: datetime | None = None
     ) -> list[tuple[WorkItem, Connection]]:
-        alive = existed_at(items, as_of) if as_of else WorkItem.deleted_at.is_(None)
         query = (
             select(WorkItem, Connection)
             .join(Connection, Connection.id == WorkItem.connection_id)
-            .where(WorkItem.kind == "roadmap_item", alive, Connection.removed_at.is_(None))
             .options(defer(WorkItem.raw, raiseload=True))
-            .order_by(WorkItem.due_date.is_(None), WorkItem.due_date, WorkItem.key)
         )
-        if connection is not None:
-            query = query.where(Connection.name == connection)
-        if team is not None:
-            query = query.where(WorkItem.team == team)
+        query = _roadmap(query, connection=connection, team=team, as_of=as_of)
         return [(item, owner) for item, owner in await self.session.execute(query)]
+
+    async def roadmap_rows(
+        self, *, connection: str | None, team: str | None, as_of: datetime | None = None
+    ) -> list[Row[Any]]:
+        """What roadmap_items() finds, as rows of the items' columns (raw aside) and
+        their connection's name: thousands of them are read without ORM objects."""
+        shown = [column for column in items.c if column.name != "raw"]
+        query = select(*shown, connections.c.name.label("connection_name")).join(
+            connections, connections.c.id == items.c.connection_id
+        )
+        query = _roadmap(query, connection=connection, team=team, as_of=as_of)
+        return list(await self.session.execute(query))
 
     async def completed_since(
         self, start: datetime
@@ -231,6 +239,22 @@ class RoadmapRepository:
             by_root[root].append(Ticket(item, **fields))
         every = [ticket for tickets_of_root in by_root.values() for ticket in tickets_of_root]
         return Reached({root: tally(ts) for root, ts in by_root.items()}, estimates_of(every))
+
+
+def _roadmap(
+    query: Query, *, connection: str | None, team: str | None, as_of: datetime | None
+) -> Query:
+    """The live roadmap items of live connections (alive at `as_of` when given),
+    soonest target date first."""
+    alive = existed_at(items, as_of) if as_of else items.c.deleted_at.is_(None)
+    query = query.where(
+        items.c.kind == "roadmap_item", alive, connections.c.removed_at.is_(None)
+    ).order_by(items.c.due_date.is_(None), items.c.due_date, items.c.key)
+    if connection is not None:
+        query = query.where(connections.c.name == connection)
+    if team is not None:
+        query = query.where(items.c.team == team)
+    return query
 
 
 def _live_connections() -> Select[tuple[uuid.UUID]]:

@@ -4,13 +4,14 @@ deliver it, and when its remaining work is likely done."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.items.as_of import values_at
 from app.items.plan import TRACKED_FIELDS
 from app.items.schemas import ItemRead
-from app.models import Connection, WorkItem
 from app.roadmap.forecast import (
     WEEKS,
     Completed,
@@ -30,6 +31,7 @@ from app.roadmap.schemas import (
     ScopeRead,
     TeamFigures,
 )
+from app.schemas import read_model
 from app.scope.metrics import ScopeFigures
 from app.scope.repository import ScopeFiguresRepository
 
@@ -49,14 +51,14 @@ async def roadmap(
     moment = datetime.combine(as_of, time.max, tzinfo=UTC) if as_of else None
     today = as_of or today
     repository = RoadmapRepository(session)
-    roots = await repository.roadmap_items(connection=connection, team=team, as_of=moment)
+    roots = await repository.roadmap_rows(connection=connection, team=team, as_of=moment)
     shown = await _items_as_of(session, roots, moment)
-    reached = await repository.reached([item.id for item, _ in roots], as_of=moment)
+    reached = await repository.reached([root.id for root in roots], as_of=moment)
     medians = team_medians(reached.estimates)
     paces = await _paces(repository, medians, today)
     scopes = await ScopeFiguresRepository(session).figures(as_of=moment)
     entries = []
-    for (root, _), item in zip(roots, shown, strict=True):
+    for root, item in zip(roots, shown, strict=True):
         rollup = roll_up(
             reached.tallies.get(root.id, {}), target_date=item.due_date, medians=medians,
             today=today,
@@ -68,15 +70,22 @@ async def roadmap(
 
 
 async def _items_as_of(
-    session: AsyncSession, roots: list[tuple[WorkItem, Connection]], moment: datetime | None
+    session: AsyncSession, roots: list[Row[Any]], moment: datetime | None
 ) -> list[ItemRead]:
-    shown = [ItemRead.of(item, owner) for item, owner in roots]
+    shown = [_shown(root) for root in roots]
     if moment is None:
         return shown
-    then = await values_at(session, [item.id for item, _ in roots], TRACKED_FIELDS, moment)
-    return [
-        read.as_then(then.get(item.id, {})) for read, (item, _) in zip(shown, roots, strict=True)
-    ]
+    then = await values_at(session, [root.id for root in roots], TRACKED_FIELDS, moment)
+    return [read.as_then(then.get(root.id, {})) for read, root in zip(shown, roots, strict=True)]
+
+
+def _shown(root: Row[Any]) -> ItemRead:
+    """ItemRead.of for a row of RoadmapRepository.roadmap_rows."""
+    return read_model(
+        ItemRead, root, id=str(root.id), connection=root.connection_name,
+        parent=str(root.parent_id) if root.parent_id else None,
+        deleted=root.deleted_at is not None,
+    )  # fmt: skip
 
 
 async def recent_weeks(
