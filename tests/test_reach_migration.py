@@ -1,0 +1,60 @@
+"""Migration 0008 fills the rollup's columns of the scope_reach rows a store
+already holds, on both databases."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from alembic import command
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from app.db import Database
+from app.items.identity import item_id
+from app.models import ScopeReach
+from app.schema import alembic_config
+from connectors.base.records import Batch, Link
+from tests.conftest import add_connection
+from tests.factories import work_item
+from tests.items.helpers import ingest_one
+
+BEFORE = "9c4f2b7d3e01"  # 0007, the last revision without them
+
+
+async def _migrate(database: Database, to: str, step: str) -> None:
+    def run(connection: Connection) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        getattr(command, step)(config, to)
+
+    async with database.writer.begin() as connection:
+        await connection.run_sync(run)
+
+
+async def test_existing_reach_rows_get_their_item_s_team_due_date_and_connection(
+    database: Database,
+) -> None:
+    jira = await add_connection(database, "jira", "jira")
+    records = (
+        work_item("IDEA-1", 1, key="IDEA-1", kind="roadmap_item"),
+        work_item("PAY-1", 1, key="PAY-1", team="payments", due_date=date(2026, 6, 1)),
+        work_item("PAY-2", 1, key="PAY-2", team=None),
+    )
+    links = tuple(
+        Link(source_external_id="IDEA-1", target_external_id=t, kind="implements",
+             stated_by="IDEA-1")
+        for t in ("PAY-1", "PAY-2")
+    )  # fmt: skip
+    await ingest_one(database, jira, Batch(items=records, links=links))
+    await _migrate(database, BEFORE, "downgrade")
+    await _migrate(database, "head", "upgrade")
+    async with database.job_session() as session:
+        rows = await session.execute(
+            select(ScopeReach.item_id, ScopeReach.team, ScopeReach.due_date,
+                   ScopeReach.connection_id)
+        )  # fmt: skip
+        found = {row[0]: tuple(row[1:]) for row in rows}
+    assert found == {
+        item_id(jira.id, "PAY-1"): ("payments", date(2026, 6, 1), jira.id),
+        item_id(jira.id, "PAY-2"): (None, None, jira.id),
+    }
