@@ -14,6 +14,7 @@ has no pace: the item gets no forecast, and says why.
 from __future__ import annotations
 
 import random
+from array import array
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -63,11 +64,12 @@ def weekly_pace(
     return dict(paces)
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=128)
 def shared_pace(weekly: tuple[float, ...], seed: str) -> TeamPace:
     """The team's futures for these recent weeks, shared by every request until
     its recent weeks change (they change only when a week ends or a ticket closed
-    in them changes), together with every share already worked out of them."""
+    in them changes), together with every share already worked out of them. At
+    most 8 bytes a run a week: ten years of futures are 4 MB."""
     return TeamPace(list(weekly), seed)
 
 
@@ -82,7 +84,7 @@ class TeamPace:
         # A str seed: the same futures in every process. Not for secrets.
         self._rng = random.Random(seed)  # noqa: S311
         self._totals = [0.0] * trials
-        self._after_week: list[list[float]] = []  # [w - 1] -> sorted totals after w weeks
+        self._after_week: list[array[float]] = []  # [w - 1] -> sorted totals after w weeks
         # Items of a roadmap leave a team the same few amounts of work: asked again,
         # a share is looked up (the futures do not depend on what is asked).
         self._shares: dict[tuple[int, float], float] = {}
@@ -99,7 +101,7 @@ class TeamPace:
     def _share_done(self, weeks: int, remaining: float) -> float:
         while len(self._after_week) < weeks:
             self._totals = [total + self._rng.choice(self.weekly) for total in self._totals]
-            self._after_week.append(sorted(self._totals))
+            self._after_week.append(array("d", sorted(self._totals)))
         totals = self._after_week[weeks - 1]
         return (len(totals) - bisect_left(totals, remaining)) / len(totals)
 

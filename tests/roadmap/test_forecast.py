@@ -14,6 +14,7 @@ from app.roadmap.forecast import (
     Completed,
     TeamPace,
     forecast,
+    shared_pace,
     weekly_pace,
 )
 
@@ -105,3 +106,15 @@ def test_the_forecast_is_the_first_week_a_week_by_week_search_finds(
             TODAY + timedelta(weeks=p50),
             TODAY + timedelta(weeks=p85),
         )
+
+
+def test_a_pace_shared_between_requests_forecasts_what_a_fresh_one_does() -> None:
+    weekly = (0.0, 3.0, 5.0, 0.0, 8.0, 2.0)
+    fresh = forecast({"web": 30.0, "api": 4.0},
+                     {"web": TeamPace(list(weekly), "web"), "api": TeamPace([1.0] * 6, "api")},
+                     TODAY)  # fmt: skip
+    assert (fresh.reason, fresh.p50 is None, fresh.p85 is None) == (None, False, False)
+    for _ in range(2):  # the second time, from what the first worked out
+        paces = {"web": shared_pace(weekly, "web"), "api": shared_pace((1.0,) * 6, "api")}
+        assert forecast({"web": 30.0, "api": 4.0}, paces, TODAY) == fresh
+    assert shared_pace(weekly, "web") is shared_pace(weekly, "web")
