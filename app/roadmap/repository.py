@@ -103,7 +103,8 @@ class RoadmapRepository:
             return await self._reached_then(reach, self._tickets(reach), as_of)
         kept = await self._tracked(roots)
         parts = [self._kept_tickets(kept)] if kept else []
-        walked = [root for root in roots if root not in set(kept)]
+        tracked = set(kept)
+        walked = [root for root in roots if root not in tracked]
         if walked:
             parts.append(self._walked_tickets(walked))
         counted = parts[0] if len(parts) == 1 else union_all(*parts)
