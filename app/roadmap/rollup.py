@@ -98,17 +98,17 @@ class Figures:
 def _figures(counts: Tally, median: float | None) -> tuple[Figures, int]:
     """A team's figures, and how many of its tickets count at `median` for want
     of an estimate (none without a median: counting by tickets, or nobody estimates)."""
-    figures = Figures(
-        counts.tickets, counts.done, counts.points, counts.points_done,
-        counts.in_progress, counts.points_in_progress,
-    )  # fmt: skip
     if median is None:
-        return figures, 0
+        return Figures(
+            counts.tickets, counts.done, counts.points, counts.points_done,
+            counts.in_progress, counts.points_in_progress,
+        ), 0  # fmt: skip
     unestimated = counts.tickets - counts.estimated
-    figures.points_total += unestimated * median
-    figures.points_done += counts.unestimated_done * median
-    figures.points_in_progress += counts.unestimated_in_progress * median
-    return figures, unestimated
+    return Figures(
+        counts.tickets, counts.done, counts.points + unestimated * median,
+        counts.points_done + counts.unestimated_done * median, counts.in_progress,
+        counts.points_in_progress + counts.unestimated_in_progress * median,
+    ), unestimated  # fmt: skip
 
 
 @dataclass
