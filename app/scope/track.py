@@ -15,6 +15,10 @@ Two paths, one result:
     in or out of its scope or changed: they alone are compared and rewritten;
   - whole: otherwise (the item itself, an epic or a link between containers
     changed, or it was never computed) its whole scope is walked again.
+The rows of scope_reach also carry what the roadmap's rollup sums (team, due
+date): a ticket whose team or due date alone changed has its rows rewritten on
+either path, and no scope change is recorded for it (detection compares only
+estimates and statuses). The roadmap reads its tallies from these rows.
 So the cost grows with what changed, and with the scopes whose structure
 changed, not with the size of the store. A batch that touches no roadmap item
 costs a few queries per thousand changed items.
