@@ -101,9 +101,8 @@ class RoadmapRepository:
         if as_of is not None:
             reach = self._reach(roots, as_of)
             return await self._reached_then(reach, self._tickets(reach), as_of)
-        kept = await self._tracked(roots)
-        parts = [self._kept_tickets(kept)] if kept else []
-        tracked = set(kept)
+        tracked = await self._tracked(roots)
+        parts = [self._kept_tickets(tracked)] if tracked else []
         walked = [root for root in roots if root not in tracked]
         if walked:
             parts.append(self._walked_tickets(walked))
@@ -112,21 +111,21 @@ class RoadmapRepository:
         inlined = counted.cte("counted").prefix_with("NOT MATERIALIZED", dialect="postgresql")
         return await self._sums(inlined)
 
-    async def _tracked(self, roots: Sequence[uuid.UUID]) -> list[uuid.UUID]:
+    async def _tracked(self, roots: Sequence[uuid.UUID]) -> frozenset[uuid.UUID]:
         """The roots whose scope tracking computed (a scope_states row, and then
         every item reached in scope_reach)."""
         query = select(states.c.roadmap_item_id).where(
             id_in(self.session, states.c.roadmap_item_id, roots, "tracked")
         )
-        return sorted(await self.session.scalars(query))
+        return frozenset(await self.session.scalars(query))
 
-    def _kept_tickets(self, roots: Sequence[uuid.UUID]) -> Select[Any]:
+    def _kept_tickets(self, roots: frozenset[uuid.UUID]) -> Select[Any]:
         """The counted tickets of `roots` as scope_reach keeps them. A connection
         removed since the scope was computed is left out here: removal is no ingest."""
         return select(
             kept.c.roadmap_item_id.label("root_id"), *(kept.c[name] for name in COUNTED_FIELDS)
         ).where(
-            id_in(self.session, kept.c.roadmap_item_id, roots, "kept"),
+            id_in(self.session, kept.c.roadmap_item_id, sorted(roots), "kept"),
             kept.c.counted,
             kept.c.connection_id.in_(_live_connections()),
         )
