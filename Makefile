@@ -27,6 +27,13 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# Install, then every check CI runs: lint, types, and the tests on SQLite and PostgreSQL.
-test: lint
+# The browser tests drive Debian's chromium (Playwright downloads no browser);
+# installed here when missing, which needs apt and root.
+CHROMIUM ?= /usr/bin/chromium
+$(CHROMIUM):
+	apt-get update && apt-get install -y --no-install-recommends chromium
+
+# Install, then every check CI runs: lint, types, and the tests on SQLite and
+# PostgreSQL, the dashboard's in a real browser.
+test: lint $(CHROMIUM)
 	$(BIN)/pytest

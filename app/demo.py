@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import uvicorn
 from starlette.applications import Starlette
@@ -42,7 +43,7 @@ class DemoOptions:
 
 
 async def run_demo(settings: Settings, options: DemoOptions) -> None:
-    world = World.generate(options.seed, options.size)
+    world = World.generate(options.seed, options.size, epoch=demo_epoch())
     sim = _server(build_sim_app(world, github=GitHubSimOptions()), options.host, options.sim_port)
     tasks = [asyncio.create_task(sim.serve())]
     await _until_started(sim)
@@ -53,11 +54,17 @@ async def run_demo(settings: Settings, options: DemoOptions) -> None:
     api = _server(create_app(settings), options.host, options.port)
     tasks.append(asyncio.create_task(api.serve()))
     await _until_started(api)
-    _report(options, urls, runs)
+    _report(options, world, urls, runs)
     # Either server stopping (Ctrl-C reaches one of them) stops the other.
     await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     sim.should_exit = api.should_exit = True
     await asyncio.gather(*tasks)
+
+
+def demo_epoch() -> datetime:
+    """The generated history ends at the current hour, so the demo's dates are
+    today's: some targets ahead, some behind, and changes this week."""
+    return datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 def _server(app: Starlette, host: str, port: int) -> uvicorn.Server:
@@ -149,9 +156,13 @@ async def _ensure_linear(
     return name
 
 
-def _report(options: DemoOptions, urls: dict[str, str], runs: list[SyncRunRead]) -> None:
+def _report(
+    options: DemoOptions, world: World, urls: dict[str, str], runs: list[SyncRunRead]
+) -> None:
     created, updated = sum(run.created for run in runs), sum(run.updated for run in runs)
     service = f"http://{options.host}:{options.port}"
+    print(f"simulated organisation: seed {options.seed}, {options.size}, its history up to "
+          f"{world.epoch.isoformat()}")  # fmt: skip
     print(f"simulated GitHub: {urls['github']}")
     print(f"simulated Jira: {urls['jira']}")
     print(f"simulated Linear: {urls['linear']}/graphql")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -40,6 +42,13 @@ def test_demo_serves_the_synced_organisation(tmp_path: Path) -> None:
             assert demo.wait(timeout=20) is not None
 
 
+def _epoch_of(output: str) -> datetime:
+    """The demo's organisation ends its history at the hour the demo started."""
+    found = re.search(r"its history up to (\S+)", output)
+    assert found, output
+    return datetime.fromisoformat(found.group(1))
+
+
 def _check_demo(demo: subprocess.Popen[str], port: int) -> None:
     """It says where it listens, and serves exactly the simulated issues."""
     lines = []
@@ -52,7 +61,7 @@ def _check_demo(demo: subprocess.Popen[str], port: int) -> None:
     assert f"http://127.0.0.1:{port}" in output, output
     url = f"http://127.0.0.1:{port}/api/v1/items"
     items = httpx.get(url, params={"limit": 500, "source": "github"}).json()
-    world = World.generate(1, "small")
+    world = World.generate(1, "small", epoch=_epoch_of(output))
     expected = {f"{i.repo}#{i.number}" for i in world.all_issues() if not i.is_pull_request}
     assert {item["key"] for item in items["items"]} == expected
     assert items["next_cursor"] is None
@@ -64,7 +73,7 @@ def _check_demo(demo: subprocess.Popen[str], port: int) -> None:
     teams = {item["team"] for item in jira["items"] if item["project"] != "IDEA"}
     assert teams == set(world.teams)
     linear = httpx.get(url, params={"limit": 500, "source": "linear"}).json()
-    workspace = Workspace(World.generate(1, "small"))
+    workspace = Workspace(world)
     linear_issues = {node["identifier"] for node in workspace.live_issues()}
     linear_projects = {node["name"] for node in workspace.projects.values()}
     initiatives = {node["name"] for node in workspace.initiatives.values()}

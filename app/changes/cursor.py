@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, SQLColumnExpression, and_, or_
 
 from app.errors import BadRequest
 from app.items.cursor import INVALID_CURSOR, decode_cursor, encode_cursor
@@ -30,3 +33,27 @@ class ChangeCursor:
         except (TypeError, ValueError):
             raise BadRequest(INVALID_CURSOR) from None
         return cls(at, event_id)
+
+
+Query = TypeVar("Query", bound=Select[*tuple[Any, ...]])
+
+
+def newest_first_window(
+    query: Query,
+    at: SQLColumnExpression[datetime],
+    row_id: SQLColumnExpression[int],
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    after: ChangeCursor | None,
+) -> Query:
+    """`query` ordered newest first by (at, id), kept to [since, until) and to the
+    rows after the cursor's: the keyset both change feeds page through."""
+    query = query.order_by(at.desc(), row_id.desc())
+    if since is not None:
+        query = query.where(at >= since)
+    if until is not None:
+        query = query.where(at < until)
+    if after is not None:
+        query = query.where(or_(at < after.at, and_(at == after.at, row_id < after.event_id)))
+    return query

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.changes.cursor import ChangeCursor
+from app.changes.cursor import ChangeCursor, newest_first_window
 from app.models import Connection, ItemEvent, WorkItem
 
 # Bookkeeping that changes with every edit: not news of its own.
@@ -33,7 +33,6 @@ async def newest_changes(
         .join(WorkItem, WorkItem.id == ItemEvent.item_id)
         .join(Connection, Connection.id == WorkItem.connection_id)
         .where(Connection.removed_at.is_(None))
-        .order_by(ItemEvent.at.desc(), ItemEvent.id.desc())
         .limit(limit)
     )
     if filters.field is None:
@@ -46,15 +45,7 @@ async def newest_changes(
     ):
         if value is not None:
             query = query.where(column == value)
-    if filters.since is not None:
-        query = query.where(ItemEvent.at >= filters.since)
-    if filters.until is not None:
-        query = query.where(ItemEvent.at < filters.until)
-    if after is not None:
-        query = query.where(
-            or_(
-                ItemEvent.at < after.at,
-                and_(ItemEvent.at == after.at, ItemEvent.id < after.event_id),
-            )
-        )
+    query = newest_first_window(
+        query, ItemEvent.at, ItemEvent.id, since=filters.since, until=filters.until, after=after
+    )
     return [(event, item, owner) for event, item, owner in await session.execute(query)]

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, delete, func, or_, select, tuple_
+from sqlalchemy import Select, and_, case, delete, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from app.changes.cursor import ChangeCursor
+from app.changes.cursor import ChangeCursor, newest_first_window
 from app.db import upsert_insert
 from app.items.sql import chunked, id_in
 from app.links.repository import DELIVERY_KINDS
@@ -406,22 +406,14 @@ async def newest_changes(
         select(ScopeChange, root.key, ticket.key)
         .outerjoin(root, root.id == ScopeChange.roadmap_item_id)
         .outerjoin(ticket, ticket.id == ScopeChange.ticket_id)
-        .order_by(ScopeChange.at.desc(), ScopeChange.id.desc())
         .limit(limit)
     )
     if filters.roadmap_item is not None:
         query = query.where(ScopeChange.roadmap_item_id == filters.roadmap_item)
     if filters.type is not None:
         query = query.where(ScopeChange.type == filters.type)
-    if filters.since is not None:
-        query = query.where(ScopeChange.at >= filters.since)
-    if filters.until is not None:
-        query = query.where(ScopeChange.at < filters.until)
-    if after is not None:
-        query = query.where(
-            or_(
-                ScopeChange.at < after.at,
-                and_(ScopeChange.at == after.at, ScopeChange.id < after.event_id),
-            )
-        )
+    query = newest_first_window(
+        query, ScopeChange.at, ScopeChange.id, since=filters.since, until=filters.until,
+        after=after,
+    )  # fmt: skip
     return [(change, a, b) for change, a, b in await session.execute(query)]

@@ -105,3 +105,12 @@ def web_url(url: str | None) -> str | None:
     if url and urlsplit(url).scheme in {"http", "https"}:
         return url
     return None
+
+
+def shown_value(value: object) -> str:
+    """A history value as a person reads it: lists as names, nothing as a dash."""
+    if value is None:
+        return "—"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(part) for part in value) if value else "none"
+    return str(value)

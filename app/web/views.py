@@ -43,6 +43,7 @@ from app.web.rows import (
     progress_shares,
     rows,
     scope_badge,
+    shown_value,
     timeline_scale,
     web_url,
 )
@@ -71,6 +72,7 @@ _environment = Environment(
     autoescape=select_autoescape(default=True, default_for_string=True),
 )
 _environment.filters["web_url"] = web_url
+_environment.filters["value"] = shown_value
 templates = Jinja2Templates(env=_environment)
 
 

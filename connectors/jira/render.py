@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from connectors.sim.world import EPOCH, Issue, RoadmapItem, World
+from connectors.sim.world import Issue, RoadmapItem, World
 
 Json = dict[str, Any]
 
@@ -170,10 +170,10 @@ def idea_id(item: RoadmapItem) -> int:
     return IDEA_ID_BASE + int(item.key.rsplit("-", 1)[1])
 
 
-def idea_times(item: RoadmapItem) -> tuple[datetime, datetime]:
+def idea_times(item: RoadmapItem, epoch: datetime) -> tuple[datetime, datetime]:
     """Created and updated of an idea: fixed, before the World's clock starts."""
     spread = zlib.crc32(item.key.encode()) % (60 * 86_400)
-    created = EPOCH - timedelta(days=200, seconds=spread)
+    created = epoch - timedelta(days=200, seconds=spread)
     return created, created + timedelta(days=30, seconds=spread % 86_400)
 
 

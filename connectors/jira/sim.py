@@ -376,7 +376,7 @@ class JiraSim:
         )
 
     def _idea_entry(self, item: RoadmapItem) -> Entry:
-        created, updated = idea_times(item)
+        created, updated = idea_times(item, self.world.epoch)
         key = f"{IDEA_PROJECT}-{item.key.rsplit('-', 1)[1]}"
         return Entry(idea_id(item), key, IDEA_PROJECT, "Idea", created, updated, idea=item)
 

@@ -6,8 +6,9 @@ Each vendor simulator (connectors/<vendor>/sim.py) renders these facts in its
 vendor's JSON; nothing here knows a vendor's wire format.
 
 Everything is deterministic: one seeded `random.Random` per world, never the
-global one, and a world clock that starts at `EPOCH` and only moves when the
-world changes (`advance`, or a direct mutator, which ticks it one second).
+global one, and a world clock that starts at its epoch (`EPOCH` unless told: the
+demo starts it now) and only moves when the world changes (`advance`, or a
+direct mutator, which ticks it one second).
 
     world = World.generate(seed=7, size="medium")
     changes = world.advance(50)          # churn: edits, closes, creates, deletes, transfers
@@ -55,6 +56,10 @@ ChangeKind = Literal[
 ]
 
 EPOCH = datetime(2026, 1, 5, 9, 0, 0, tzinfo=UTC)
+# Roadmap quarters and milestones are placed relative to the epoch (these are
+# 2025-03-31 and 2025-01-31 08:00 for the default one).
+FIRST_QUARTER_END_BEFORE_EPOCH = timedelta(days=280)
+FIRST_MILESTONE_BEFORE_EPOCH = timedelta(days=339, hours=1)
 """Where every world clock starts. Generated history lies before it."""
 
 HISTORY = timedelta(days=540)
@@ -331,11 +336,12 @@ def _ts(moment: datetime) -> datetime:
 class World:
     """A generated organisation and its clock. See the module docstring."""
 
-    def __init__(self, *, org: str, seed: int) -> None:
+    def __init__(self, *, org: str, seed: int, epoch: datetime = EPOCH) -> None:
         self.org = org
         self.org_id = 0
         self.seed = seed
-        self.clock = EPOCH
+        self.epoch = epoch  # where the clock starts: the generated history ends here
+        self.clock = epoch
         self.teams: dict[str, Team] = {}
         self.people: dict[str, Person] = {}
         self.roadmap: dict[str, RoadmapItem] = {}
@@ -354,10 +360,11 @@ class World:
     # -- construction
 
     @classmethod
-    def generate(cls, seed: int, size: Size = "small") -> World:
-        """A whole organisation: small ≈ 300 items in 6 repos, medium ≈ 5,000, large ≈ 50,000."""
+    def generate(cls, seed: int, size: Size = "small", *, epoch: datetime = EPOCH) -> World:
+        """A whole organisation: small ≈ 300 items in 6 repos, medium ≈ 5,000, large ≈ 50,000.
+        The same seed gives the same organisation whatever the epoch, shifted in time."""
         spec = SIZES[size]
-        world = cls(org="acme", seed=seed)
+        world = cls(org="acme", seed=seed, epoch=epoch)
         world._populate(spec.teams)
         repos = [
             world._add_repo(team.key, f"{team.key}-{REPO_SUFFIXES[(t + i) % len(REPO_SUFFIXES)]}")
@@ -400,7 +407,7 @@ class World:
         rng = self._rng
         self.org_id = rng.randrange(10_000_000, 200_000_000)
         for i, (name, description, color) in enumerate(ISSUE_TYPES):
-            created = EPOCH - timedelta(days=400 - i)
+            created = self.epoch - timedelta(days=400 - i)
             self.issue_types[name] = IssueType(1_700_000 + i * 3, name, description, color, created)
         used: set[str] = set()
         for key, name, components in TEAMS[:team_count]:
@@ -426,16 +433,17 @@ class World:
         component = rng.choice(components)
         theme = rng.choice(ROADMAP_THEMES)
         title = theme.format(c=component, C=component[0].upper() + component[1:])
-        quarter_end = date(2025, 3, 31) + timedelta(days=91 * rng.randrange(0, 8))
+        first_quarter_end = self.epoch.date() - FIRST_QUARTER_END_BEFORE_EPOCH
+        quarter_end = first_quarter_end + timedelta(days=91 * rng.randrange(0, 8))
         status: Literal["planned", "in_progress", "done"] = (
-            "done" if quarter_end < EPOCH.date() else rng.choice(("planned", "in_progress"))
+            "done" if quarter_end < self.epoch.date() else rng.choice(("planned", "in_progress"))
         )
         key = f"RM-{len(self.roadmap) + 1}"
         self.roadmap[key] = RoadmapItem(key, title, team, quarter_end, status)
 
     def _add_repo(self, team: str, name: str) -> Repo:
         rng = self._rng
-        created = _ts(EPOCH - HISTORY - timedelta(days=rng.randrange(30, 400)))
+        created = _ts(self.epoch - HISTORY - timedelta(days=rng.randrange(30, 400)))
         repo = Repo(
             id=rng.randrange(700_000_000, 1_100_000_000),
             owner=self.org,
@@ -471,8 +479,8 @@ class World:
         rng = self._rng
         members = self.teams[repo.team].members
         for number in range(1, rng.randrange(4, 7)):
-            due = datetime(2025, 1, 31, 8, tzinfo=UTC) + timedelta(days=number * 91)
-            closed = due < EPOCH - timedelta(days=30)
+            due = self.epoch - FIRST_MILESTONE_BEFORE_EPOCH + timedelta(days=number * 91)
+            closed = due < self.epoch - timedelta(days=30)
             created = due - timedelta(days=120)
             repo.milestones[number] = Milestone(
                 id=rng.randrange(10_000_000, 14_000_000),
@@ -489,7 +497,7 @@ class World:
 
     def _fill_repo(self, repo: Repo, count: int, *, pr_share: float) -> None:
         rng = self._rng
-        span = (EPOCH - timedelta(hours=1) - repo.created_at).total_seconds()
+        span = (self.epoch - timedelta(hours=1) - repo.created_at).total_seconds()
         offsets = sorted(rng.random() * span for _ in range(count))
         epics: list[Issue] = []
         for offset in offsets:
@@ -653,7 +661,7 @@ class World:
         """State, people, milestone and times, given how old the item is."""
         rng = self._rng
         team = self.teams[repo.team]
-        age = (EPOCH - issue.created_at).total_seconds()
+        age = (self.epoch - issue.created_at).total_seconds()
         if rng.random() < (0.75 if age > 60 * 86_400 else 0.35):
             closed = issue.created_at + timedelta(seconds=rng.random() * age)
             issue.state, issue.closed_at = "closed", _ts(closed)
@@ -674,7 +682,7 @@ class World:
         if due_later and rng.random() < 0.4:
             issue.milestone = rng.choice(due_later[:2]).number
         latest = issue.closed_at or issue.created_at
-        room = (EPOCH - latest).total_seconds()
+        room = (self.epoch - latest).total_seconds()
         issue.updated_at = _ts(latest + timedelta(seconds=rng.random() * min(room, 30 * 86_400)))
 
     # -- lookups

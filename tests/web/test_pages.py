@@ -12,6 +12,7 @@ import pytest
 
 from app.db import Database
 from app.items.plan import ConnectionRef
+from app.web.rows import shown_value
 from connectors.base.records import Batch, Link
 from tests.conftest import add_connection
 from tests.factories import work_item
@@ -212,3 +213,11 @@ async def test_connections_count_the_webhook_inbox(client: httpx.AsyncClient) ->
     page = (await client.get("/connections")).text
     row = page[page.index('data-name="hooked"') :].split("</tr>")[0]
     assert "pending 3 · done 0 · ignored 0 · failed 0" in row
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(None, "—"), (["Bo Jones", "Ana Lima"], "Bo Jones, Ana Lima"), ([], "none"), (3.5, "3.5")],
+)
+def test_history_values_read_as_words(value: object, shown: str) -> None:
+    assert shown_value(value) == shown

@@ -230,3 +230,23 @@ def test_pull_requests_cannot_be_deleted_or_transferred() -> None:
     pr = next(i for i in world.all_issues() if i.is_pull_request)
     with pytest.raises(ValueError, match="pull requests"):
         world.delete_issue("octo/a", pr.number)
+
+
+def test_another_epoch_gives_the_same_organisation_shifted_in_time() -> None:
+    shift = timedelta(days=333, hours=5)
+    base, moved = World.generate(seed=4), World.generate(seed=4, epoch=EPOCH + shift)
+    assert moved.clock == EPOCH + shift
+    pairs = list(zip(base.all_issues(), moved.all_issues(), strict=True))
+    assert pairs
+    for old, new in pairs:
+        assert (new.title, new.state, new.number) == (old.title, old.state, old.number)
+        assert new.created_at == old.created_at + shift
+        assert new.updated_at == old.updated_at + shift
+        assert new.closed_at == (old.closed_at + shift if old.closed_at else None)
+    for key, item in base.roadmap.items():
+        shifted = moved.roadmap[key]
+        assert (shifted.title, shifted.status) == (item.title, item.status)
+        assert shifted.target_date == item.target_date + timedelta(days=333)
+    for name, repo in base.repos.items():
+        for number, milestone in repo.milestones.items():
+            assert moved.repos[name].milestones[number].due_on == milestone.due_on + shift
