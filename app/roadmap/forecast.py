@@ -70,6 +70,9 @@ def shared_pace(weekly: tuple[float, ...], seed: str) -> TeamPace:
     its recent weeks change (they change only when a week ends or a ticket closed
     in them changes), together with every share already worked out of them. At
     most 8 bytes a run a week: ten years of futures are 4 MB."""
+    # Remembered forecasts hold their paces: forget them when a pace is made, so
+    # no pace outlives its place in this cache.
+    _likely.cache_clear()
     return TeamPace(list(weekly), seed)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import given, settings
@@ -118,3 +120,16 @@ def test_a_pace_shared_between_requests_forecasts_what_a_fresh_one_does() -> Non
         paces = {"web": shared_pace(weekly, "web"), "api": shared_pace((1.0,) * 6, "api")}
         assert forecast({"web": 30.0, "api": 4.0}, paces, TODAY) == fresh
     assert shared_pace(weekly, "web") is shared_pace(weekly, "web")
+
+
+def test_remembered_forecasts_let_a_replaced_pace_go() -> None:
+    """A pace that leaves the shared cache must not live on in remembered
+    forecasts: making a new pace forgets them (no memory held past the cache)."""
+    old = shared_pace((2.0,) * 6, "mem")
+    forecast({"mem": 10.0}, {"mem": old}, TODAY)
+    held = weakref.ref(old)
+    del old
+    shared_pace.cache_clear()  # as when the pace is evicted
+    shared_pace((3.0,) * 6, "mem")  # a new pace: a team's recent weeks changed
+    gc.collect()
+    assert held() is None
