@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import statistics
 import time
@@ -34,7 +33,7 @@ from typing import Any
 
 import asyncpg
 from common import check, log
-from query import ADMIN_DSN, SECRET_KEY, Shape, admin, bridge, connection_ids, copy, fill, item_uuid
+from query import ADMIN_DSN, SECRET_KEY, Shape, copy, filled_store, item_uuid
 
 from app.alerts.schemas import AlertTargetCreate
 from app.alerts.service import add_target, evaluate_targets
@@ -150,26 +149,10 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
     shape = Shape(args.items, args.links, args.roadmap)
-    name = f"bench_digest_{os.getpid()}"
-    dsn = args.admin_dsn.rsplit("/", 1)[0] + f"/{name}"
-    url = dsn.replace("postgresql://", "postgresql+asyncpg://", 1)
-    asyncio.run(admin(args.admin_dsn, f"CREATE DATABASE {name}"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIDGE_")} | {
-        "BRIDGE_DATABASE_URL": url, "BRIDGE_SECRET_KEY": SECRET_KEY,
-    }  # fmt: skip
-    try:
-        bridge(env, "migrate")
-        for kind in ("github", "jira", "linear"):
-            extra = ["--base-url", "https://acme.atlassian.net"] if kind == "jira" else []
-            bridge(env, "connections", "add", f"c-{kind}", "--kind", kind, *extra)
-        log(f"filling {shape}")
-        asyncio.run(fill(dsn, shape, asyncio.run(connection_ids(dsn))))
-        asyncio.run(add_changes(dsn, shape, args.changes))
-        expected = asyncio.run(done_reached(dsn, utcnow() - timedelta(days=30)))
-        figures = asyncio.run(measure(url, args.runs, expected))
-    finally:
-        if not args.keep:
-            asyncio.run(admin(args.admin_dsn, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    with filled_store("bench_digest", shape, args.admin_dsn, keep=args.keep) as store:
+        asyncio.run(add_changes(store.dsn, shape, args.changes))
+        expected = asyncio.run(done_reached(store.dsn, utcnow() - timedelta(days=30)))
+        figures = asyncio.run(measure(store.url, args.runs, expected))
     print("| measured | runs | median s | max s |\n|---|---|---|---|")
     for what, seconds in figures.items():
         print(f"| {what} | {len(seconds)} | {statistics.median(seconds):.2f} | "

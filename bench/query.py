@@ -43,6 +43,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -279,6 +280,38 @@ def measure(
             "roadmap_bytes": len(orjson.dumps(body))}  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Store:
+    dsn: str  # for asyncpg
+    url: str  # for bridge (SQLAlchemy)
+    env: dict[str, str]  # for bridge commands on it
+
+
+@contextmanager
+def filled_store(prefix: str, shape: Shape, admin_dsn: str, *, keep: bool) -> Iterator[Store]:
+    """A new PostgreSQL database named after `prefix` and this process, migrated by
+    `bridge migrate`, with a github, a jira and a linear connection added by `bridge
+    connections add`, then filled with `shape` by COPY; dropped afterwards unless `keep`."""
+    name = f"{prefix}_{os.getpid()}"
+    dsn = admin_dsn.rsplit("/", 1)[0] + f"/{name}"
+    url = dsn.replace("postgresql://", "postgresql+asyncpg://", 1)
+    asyncio.run(admin(admin_dsn, f"CREATE DATABASE {name}"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIDGE_")} | {
+        "BRIDGE_DATABASE_URL": url, "BRIDGE_SECRET_KEY": SECRET_KEY, "BRIDGE_SCHEDULER": "off",
+    }  # fmt: skip
+    try:
+        bridge(env, "migrate")
+        for kind in ("github", "jira", "linear"):
+            extra = ["--base-url", "https://acme.atlassian.net"] if kind == "jira" else []
+            bridge(env, "connections", "add", f"c-{kind}", "--kind", kind, *extra)
+        log(f"filling {shape}")
+        asyncio.run(fill(dsn, shape, asyncio.run(connection_ids(dsn))))
+        yield Store(dsn, url, env)
+    finally:
+        if not keep:
+            asyncio.run(admin(admin_dsn, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--items", type=int, default=1_000_000)
@@ -291,38 +324,23 @@ def main() -> int:
     args = parser.parse_args()
     shape = Shape(args.items, args.links, args.roadmap)
     check(shape.tickets > 0 and args.links > args.roadmap * EPICS_PER_ROADMAP_ITEM, "bad shape")
-    name = f"bench_query_{os.getpid()}"
-    dsn = args.admin_dsn.rsplit("/", 1)[0] + f"/{name}"
-    asyncio.run(admin(args.admin_dsn, f"CREATE DATABASE {name}"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIDGE_")} | {
-        "BRIDGE_DATABASE_URL": dsn.replace("postgresql://", "postgresql+asyncpg://", 1),
-        "BRIDGE_SECRET_KEY": SECRET_KEY, "BRIDGE_SCHEDULER": "off",
-    }  # fmt: skip
     server = None
-    try:
-        bridge(env, "migrate")
-        for kind in ("github", "jira", "linear"):
-            extra = ["--base-url", "https://acme.atlassian.net"] if kind == "jira" else []
-            bridge(env, "connections", "add", f"c-{kind}", "--kind", kind, *extra)
-        connections = asyncio.run(connection_ids(dsn))
-        log(f"filling {shape}")
-        asyncio.run(fill(dsn, shape, connections))
-        asyncio.run(compute_scopes(env["BRIDGE_DATABASE_URL"]))
-        expected = asyncio.run(reachable_tickets(dsn))
-        port = free_port()
-        server = subprocess.Popen(
-            [str(Path(sys.executable).with_name("bridge")), "serve", "--port", str(port)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        wait_ready(base)
-        result = measure(base, args, shape, expected)
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-        if not args.keep:
-            asyncio.run(admin(args.admin_dsn, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    with filled_store("bench_query", shape, args.admin_dsn, keep=args.keep) as store:
+        try:
+            asyncio.run(compute_scopes(store.url))
+            expected = asyncio.run(reachable_tickets(store.dsn))
+            port = free_port()
+            server = subprocess.Popen(
+                [str(Path(sys.executable).with_name("bridge")), "serve", "--port", str(port)],
+                env=store.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            base = f"http://127.0.0.1:{port}"
+            wait_ready(base)
+            result = measure(base, args, shape, expected)
+        finally:
+            if server is not None:
+                server.terminate()
+                server.wait(timeout=30)
     report(shape, args, result)
     return 0
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import statistics
 import time
@@ -36,17 +35,7 @@ from datetime import date
 from typing import Any
 
 from common import check, log
-from query import (
-    ADMIN_DSN,
-    EPICS_PER_ROADMAP_ITEM,
-    NOW,
-    SECRET_KEY,
-    Shape,
-    admin,
-    bridge,
-    connection_ids,
-    fill,
-)
+from query import ADMIN_DSN, EPICS_PER_ROADMAP_ITEM, NOW, Shape, filled_store
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -138,24 +127,8 @@ def main() -> int:
     args = parser.parse_args()
     shape = Shape(args.items, args.links, args.roadmap)
     check(shape.tickets > 0 and args.links > args.roadmap * EPICS_PER_ROADMAP_ITEM, "bad shape")
-    name = f"bench_scope_{os.getpid()}"
-    dsn = args.admin_dsn.rsplit("/", 1)[0] + f"/{name}"
-    url = dsn.replace("postgresql://", "postgresql+asyncpg://", 1)
-    asyncio.run(admin(args.admin_dsn, f"CREATE DATABASE {name}"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIDGE_")} | {
-        "BRIDGE_DATABASE_URL": url, "BRIDGE_SECRET_KEY": SECRET_KEY,
-    }  # fmt: skip
-    try:
-        bridge(env, "migrate")
-        for kind in ("github", "jira", "linear"):
-            extra = ["--base-url", "https://acme.atlassian.net"] if kind == "jira" else []
-            bridge(env, "connections", "add", f"c-{kind}", "--kind", kind, *extra)
-        log(f"filling {shape}")
-        asyncio.run(fill(dsn, shape, asyncio.run(connection_ids(dsn))))
-        result = asyncio.run(measure(url, args))
-    finally:
-        if not args.keep:
-            asyncio.run(admin(args.admin_dsn, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    with filled_store("bench_scope", shape, args.admin_dsn, keep=args.keep) as store:
+        result = asyncio.run(measure(store.url, args))
     report(shape, args, result)
     return 0
 
