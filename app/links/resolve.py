@@ -52,8 +52,14 @@ def mentions_in(text: str | None) -> set[str]:
     """Every key, owner/repo#N and URL a text names, as it would be looked up."""
     if not text:
         return set()
-    found = set(_KEY.findall(text)) | set(_REPO_NUMBER.findall(text))
-    return found | {normalized_url(url) for url in _URL.findall(text)}
+    # Each pattern needs its literal character: most texts skip the scans (ingest
+    # runs this over every title and description it writes).
+    found = set(_KEY.findall(text)) if "-" in text else set()
+    if "#" in text and "/" in text:
+        found |= set(_REPO_NUMBER.findall(text))
+    if "://" in text:
+        found |= {normalized_url(url) for url in _URL.findall(text)}
+    return found
 
 
 def normalized_url(url: str) -> str:

@@ -6,12 +6,21 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select, update
 
 from app.db import Database
 from app.items.identity import item_id
 from app.items.plan import ConnectionRef
-from app.links.resolve import label_mentions, mentions_in
+from app.links.resolve import (
+    _KEY,
+    _REPO_NUMBER,
+    _URL,
+    label_mentions,
+    mentions_in,
+    normalized_url,
+)
 from app.models import Connection, Link
 from app.models import WorkItem as StoredItem
 from connectors.base.records import Batch, WorkItem
@@ -152,3 +161,10 @@ async def test_the_label_prefix_is_a_connection_setting(
     labelled = work_item(7, 2, labels=("initiative/IDEA-1", "roadmap:IDEA-1"))
     await ingest_one(database, tools["github"], Batch(items=(labelled,)))
     assert await active(database) == {("IDEA-1", "acme/api#7", "delivers", "rule")}
+
+
+@given(st.text(alphabet="AZaz09-#/:._@ \nhtps", max_size=80))
+def test_the_quick_checks_before_each_scan_miss_nothing(text: str) -> None:
+    scanned = set(_KEY.findall(text)) | set(_REPO_NUMBER.findall(text))
+    scanned |= {normalized_url(url) for url in _URL.findall(text)}
+    assert mentions_in(text) == scanned
