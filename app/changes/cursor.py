@@ -5,6 +5,7 @@ repeats a change while a walk goes on."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -33,6 +34,15 @@ class ChangeCursor:
         except (TypeError, ValueError):
             raise BadRequest(INVALID_CURSOR) from None
         return cls(at, event_id)
+
+
+def cursor_past(rows: Sequence[Sequence[Any]], limit: int) -> str | None:
+    """The cursor on from a page of `limit` rows read as `limit + 1` (each row's first
+    element has `at` and `id`), or None when nothing follows."""
+    if len(rows) <= limit:
+        return None
+    last = rows[limit - 1][0]
+    return ChangeCursor(last.at, last.id).encode()
 
 
 Query = TypeVar("Query", bound=Select[*tuple[Any, ...]])

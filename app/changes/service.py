@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.changes.cursor import ChangeCursor
+from app.changes.cursor import ChangeCursor, cursor_past
 from app.changes.repository import ChangeFilters, newest_changes
 from app.changes.schemas import ChangePage, ChangeRead
 from app.items.schemas import ItemRead
@@ -20,8 +20,4 @@ async def changes(
                    old=event.old, new=event.new, origin=event.origin)
         for event, item, owner in rows[:limit]
     ]  # fmt: skip
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1][0]
-        next_cursor = ChangeCursor(last.at, last.id).encode()
-    return ChangePage(changes=page, next_cursor=next_cursor)
+    return ChangePage(changes=page, next_cursor=cursor_past(rows, limit))

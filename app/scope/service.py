@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.changes.cursor import ChangeCursor
+from app.changes.cursor import ChangeCursor, cursor_past
 from app.errors import NotFound, Unprocessable
 from app.models.base import utcnow
 from app.scope.baselines import MANUAL, baseline_row
@@ -51,11 +51,7 @@ async def list_changes(
         )
         for change, root_key, ticket_key in rows[:limit]
     ]  # fmt: skip
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1][0]
-        next_cursor = ChangeCursor(last.at, last.id).encode()
-    return ScopeChangePage(changes=changes, next_cursor=next_cursor)
+    return ScopeChangePage(changes=changes, next_cursor=cursor_past(rows, limit))
 
 
 def _parse_id(raw: str) -> uuid.UUID:
