@@ -5,7 +5,7 @@ from app.models.base import Base
 from app.models.connections import Connection
 from app.models.items import ItemEvent, WorkItem
 from app.models.links import ItemMention, Link
-from app.models.scope import ScopeBaseline, ScopeChange, ScopeReach, ScopeState
+from app.models.scope import RoadmapTally, ScopeBaseline, ScopeChange, ScopeReach, ScopeState
 from app.models.sync import SyncCursor, SyncLease, SyncRun
 from app.models.webhooks import WebhookDelivery
 
@@ -19,6 +19,7 @@ __all__ = [
     "ItemEvent",
     "ItemMention",
     "Link",
+    "RoadmapTally",
     "ScopeBaseline",
     "ScopeChange",
     "ScopeReach",

@@ -77,6 +77,31 @@ class ScopeReach(Base):
     __table_args__ = (Index("ix_scope_reach_item_id", "item_id"),)
 
 
+class RoadmapTally(Base):
+    """What a roadmap item's counted rows in scope_reach add up to, per connection
+    and team: rewritten wherever scope_reach is written, in the same transaction,
+    so the roadmap reads thousands of items' sums by index instead of adding up
+    their reached tickets on every request. Per connection, so that the tickets of
+    a removed connection drop out of the sums at once."""
+
+    __tablename__ = "roadmap_tallies"
+
+    roadmap_item_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    connection_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    # "" for no team (a key column cannot be null; a missing and an empty team are one).
+    team: Mapped[str] = mapped_column(String(255), primary_key=True)
+    tickets: Mapped[int] = mapped_column(Integer)
+    done: Mapped[int] = mapped_column(Integer)
+    estimated: Mapped[int] = mapped_column(Integer)
+    points: Mapped[float] = mapped_column(Float)
+    points_done: Mapped[float] = mapped_column(Float)
+    unestimated_done: Mapped[int] = mapped_column(Integer)
+    latest_due: Mapped[date | None]
+    in_progress: Mapped[int] = mapped_column(Integer)
+    points_in_progress: Mapped[float] = mapped_column(Float)
+    unestimated_in_progress: Mapped[int] = mapped_column(Integer)
+
+
 class ScopeChange(Base):
     """One change of a roadmap item's scope, at the time it happened in its tool."""
 

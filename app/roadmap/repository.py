@@ -33,7 +33,9 @@ from app.items.sql import id_in
 from app.links.repository import DELIVERY_KINDS
 from app.models import Connection, Link, ScopeReach, ScopeState, WorkItem
 from app.models.base import table_of
+from app.roadmap import tallies
 from app.roadmap.rollup import Estimates, Tally, Ticket, estimates_of, tally
+from app.roadmap.tallies import sums, team_key
 
 TICKET_FIELDS = ("team", "status_category", "estimate", "due_date")
 WALKED_FIELDS = ("kind", "connection_id", *TICKET_FIELDS)
@@ -91,25 +93,28 @@ class RoadmapRepository:
     async def reached(self, roots: Sequence[uuid.UUID], as_of: datetime | None = None) -> Reached:
         """What the live tickets reachable from each root over active delivery
         links (at any depth, through live items only, each once) add up to, per
-        team; and the estimates among them. Now, they are read from scope_reach,
-        which scope tracking keeps true on every ingest and manual link change; a
-        root it never computed (a store upgraded from before scope tracking, not
-        touched since) is walked instead. With `as_of`, links, items and ticket
-        fields as they were then, which history gives ticket by ticket."""
+        team; and the estimates among them. Now, the tallies are read from
+        roadmap_tallies and the tickets from scope_reach, which scope tracking keeps
+        true on every ingest and manual link change; a root it never computed (a
+        store upgraded from before scope tracking, not touched since) is walked
+        instead. With `as_of`, links, items and ticket fields as they were then,
+        which history gives ticket by ticket."""
         if not roots:
             return Reached({}, [])
         if as_of is not None:
             reach = self._reach(roots, as_of)
             return await self._reached_then(reach, self._tickets(reach), as_of)
         tracked = await self._tracked(roots)
-        parts = [self._kept_tickets(tracked)] if tracked else []
         walked = [root for root in roots if root not in tracked]
+        found = Reached(await tallies.read(self.session, sorted(tracked)), [])
+        parts = [self._kept_tickets(tracked)] if tracked else []
         if walked:
             parts.append(self._walked_tickets(walked))
         counted = parts[0] if len(parts) == 1 else union_all(*parts)
-        # Read twice (tallies, estimates): scanning the table twice beats writing it out once.
+        # Read twice (walked tallies, estimates): scanning beats writing it out once.
         inlined = counted.cte("counted").prefix_with("NOT MATERIALIZED", dialect="postgresql")
-        return await self._sums(inlined)
+        await self._sums(inlined, found, tally_walked=bool(walked))
+        return found
 
     async def _tracked(self, roots: Sequence[uuid.UUID]) -> frozenset[uuid.UUID]:
         """The roots whose scope tracking computed (a scope_states row, and then
@@ -123,7 +128,9 @@ class RoadmapRepository:
         """The counted tickets of `roots` as scope_reach keeps them. A connection
         removed since the scope was computed is left out here: removal is no ingest."""
         return select(
-            kept.c.roadmap_item_id.label("root_id"), *(kept.c[name] for name in COUNTED_FIELDS)
+            kept.c.roadmap_item_id.label("root_id"),
+            *(kept.c[name] for name in COUNTED_FIELDS),
+            literal(False).label("walked"),
         ).where(
             id_in(self.session, kept.c.roadmap_item_id, sorted(roots), "kept"),
             kept.c.counted,
@@ -132,9 +139,11 @@ class RoadmapRepository:
 
     def _walked_tickets(self, roots: Sequence[uuid.UUID]) -> Select[Any]:
         reach = self._reach(roots, None)
-        return select(reach.c.root_id, *(reach.c[name] for name in COUNTED_FIELDS)).where(
-            self._tickets(reach), reach.c.status_category != "cancelled"
-        )
+        return select(
+            reach.c.root_id,
+            *(reach.c[name] for name in COUNTED_FIELDS),
+            literal(True).label("walked"),
+        ).where(self._tickets(reach), reach.c.status_category != "cancelled")
 
     @staticmethod
     def _tickets(reach: CTE) -> ColumnElement[bool]:
@@ -185,47 +194,35 @@ class RoadmapRepository:
         )
         return first.union(step)
 
-    async def _sums(self, reach: CTE) -> Reached:
-        """Tallies and estimates of the counted tickets `reach` holds, in one
-        statement, so that it is read once: a row with a root is one team's tally
-        of that root, a row without one counts the distinct tickets of a team
-        carrying an estimate."""
-        done = reach.c.status_category == "done"
-        started = reach.c.status_category == "in_progress"
-        tallies = (
-            select(
-                reach.c.root_id, reach.c.team, cast(null(), Float).label("estimate"),
-                func.count(), func.count().filter(done), func.count(reach.c.estimate),
-                func.coalesce(func.sum(reach.c.estimate), 0.0),
-                func.coalesce(func.sum(reach.c.estimate).filter(done), 0.0),
-                func.count().filter(and_(done, reach.c.estimate.is_(None))),
-                func.max(reach.c.due_date),
-                func.count().filter(started),
-                func.coalesce(func.sum(reach.c.estimate).filter(started), 0.0),
-                func.count().filter(and_(started, reach.c.estimate.is_(None))),
-            )
-            .group_by(reach.c.root_id, reach.c.team)
-        )  # fmt: skip
+    async def _sums(self, reach: CTE, found: Reached, *, tally_walked: bool) -> None:
+        """Into `found`: the estimates of the counted tickets `reach` holds and, when
+        asked, the tallies of its walked roots, in one statement, so that it is read
+        once. A row with a root is one team's tally of a walked root; a row without
+        one counts the distinct tickets of a team carrying an estimate."""
+        team = team_key(reach.c.team)
         each_once = (
-            select(reach.c.item_id, reach.c.team, reach.c.estimate)
+            select(reach.c.item_id, team.label("team"), reach.c.estimate)
             .where(reach.c.estimate.is_not(None))
             .distinct()
             .subquery()
         )
-        nothing = (literal(0), literal(0), literal(0.0), literal(0.0), literal(0))
-        estimates = select(
-            cast(null(), Uuid), each_once.c.team, each_once.c.estimate, func.count(), *nothing,
-            cast(null(), Date), literal(0), literal(0.0), literal(0),
-        ).group_by(each_once.c.team, each_once.c.estimate)  # fmt: skip
-        reached = Reached(defaultdict(dict), [])
-        for root, team, estimate, *sums in await self.session.execute(
-            union_all(tallies, estimates)
-        ):
+        nothing = [literal(0), literal(0), literal(0.0), literal(0.0), literal(0),
+                   cast(null(), Date), literal(0), literal(0.0), literal(0)]  # fmt: skip
+        query: Any = select(
+            cast(null(), Uuid), each_once.c.team, each_once.c.estimate, func.count(), *nothing
+        ).group_by(each_once.c.team, each_once.c.estimate)
+        if tally_walked:
+            walked = (
+                select(reach.c.root_id, team, cast(null(), Float), *sums(reach))
+                .where(reach.c.walked)
+                .group_by(reach.c.root_id, team)
+            )
+            query = union_all(walked, query)
+        for root, team_name, estimate, *values in await self.session.execute(query):
             if root is None:
-                reached.estimates.append(Estimates(team, estimate, sums[0]))
+                found.estimates.append(Estimates(team_name or None, estimate, values[0]))
             else:
-                reached.tallies[root][team] = Tally(*sums)
-        return reached
+                found.tallies[root][team_name or None] = Tally(*values)
 
     async def _reached_then(
         self, reach: CTE, tickets: ColumnElement[bool], as_of: datetime

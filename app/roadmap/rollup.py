@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
+from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
+
 INTERNAL_AFTER_TARGET = "internal dates after target"
 TARGET_PASSED = "target date passed with work open"
 NO_TEAM = "(no team)"
@@ -52,14 +54,28 @@ class Tally:
     points_in_progress: float = 0.0  # the sum of the in-progress estimates there are
     unestimated_in_progress: int = 0
 
+    def plus(self, other: Tally) -> Tally:
+        """Both tallies as one (one team's tickets in two connections)."""
+        dues = [due for due in (self.latest_due, other.latest_due) if due is not None]
+        return Tally(
+            self.tickets + other.tickets, self.done + other.done,
+            self.estimated + other.estimated, self.points + other.points,
+            self.points_done + other.points_done,
+            self.unestimated_done + other.unestimated_done, max(dues, default=None),
+            self.in_progress + other.in_progress,
+            self.points_in_progress + other.points_in_progress,
+            self.unestimated_in_progress + other.unestimated_in_progress,
+        )  # fmt: skip
+
 
 def tally(tickets: Iterable[Ticket]) -> dict[str | None, Tally]:
-    """Each team's tally of `tickets` (the same sums the database makes)."""
+    """Each team's tally of `tickets` (the same sums the database makes; a missing
+    and an empty team are one: no team)."""
     tallies: dict[str | None, Tally] = defaultdict(Tally)
     for ticket in tickets:
         if ticket.status_category == "cancelled":
             continue
-        counts, done = tallies[ticket.team], ticket.status_category == "done"
+        counts, done = tallies[ticket.team or None], ticket.status_category == "done"
         started = ticket.status_category == "in_progress"
         counts.tickets += 1
         counts.done += done
@@ -86,29 +102,35 @@ class Figures:
     tickets_in_progress: int = 0
     points_in_progress: float = 0.0
 
-    def add(self, other: Figures) -> None:
-        self.tickets_total += other.tickets_total
-        self.tickets_done += other.tickets_done
-        self.points_total += other.points_total
-        self.points_done += other.points_done
-        self.tickets_in_progress += other.tickets_in_progress
-        self.points_in_progress += other.points_in_progress
+
+class TeamFigures(TypedDict):
+    """One team's part of a rollup. A typed dict, not an object: a roadmap carries
+    tens of thousands of them, and a dict of numbers is the least work for the
+    garbage collector and goes to JSON as it is."""
+
+    tickets_total: int
+    tickets_done: int
+    points_total: float
+    points_done: float
 
 
-def _figures(counts: Tally, median: float | None) -> tuple[Figures, int]:
-    """A team's figures, and how many of its tickets count at `median` for want
-    of an estimate (none without a median: counting by tickets, or nobody estimates)."""
-    if median is None:
-        return Figures(
-            counts.tickets, counts.done, counts.points, counts.points_done,
-            counts.in_progress, counts.points_in_progress,
-        ), 0  # fmt: skip
-    unestimated = counts.tickets - counts.estimated
-    return Figures(
-        counts.tickets, counts.done, counts.points + unestimated * median,
-        counts.points_done + counts.unestimated_done * median, counts.in_progress,
-        counts.points_in_progress + counts.unestimated_in_progress * median,
-    ), unestimated  # fmt: skip
+def _count_in(total: Figures, counts: Tally, median: float | None) -> TeamFigures:
+    """Add a team's tickets to `total`; its own figures. Without a median (counting
+    by tickets, or nobody estimates) points are the estimates there are; with one,
+    each unestimated ticket counts at it."""
+    points, done, started = counts.points, counts.points_done, counts.points_in_progress
+    if median is not None:
+        points += (counts.tickets - counts.estimated) * median
+        done += counts.unestimated_done * median
+        started += counts.unestimated_in_progress * median
+    total.tickets_total += counts.tickets
+    total.tickets_done += counts.done
+    total.points_total += points
+    total.points_done += done
+    total.tickets_in_progress += counts.in_progress
+    total.points_in_progress += started
+    return {"tickets_total": counts.tickets, "tickets_done": counts.done,
+            "points_total": points, "points_done": done}  # fmt: skip
 
 
 @dataclass
@@ -117,7 +139,7 @@ class Rollup:
     progress: float
     progress_by: Literal["points", "count"]
     points_assumed: int
-    teams: dict[str, Figures] = field(default_factory=dict)
+    teams: dict[str, TeamFigures] = field(default_factory=dict)
     internal_due: date | None = None
     target_date: date | None = None
     at_risk: bool = False
@@ -150,7 +172,7 @@ def estimates_of(tickets: Iterable[Ticket]) -> list[Estimates]:
     counts: dict[tuple[str | None, float], int] = defaultdict(int)
     for ticket in {t.id: t for t in tickets}.values():
         if ticket.estimate is not None and ticket.status_category != "cancelled":
-            counts[ticket.team, ticket.estimate] += 1
+            counts[ticket.team or None, ticket.estimate] += 1
     return [Estimates(team, estimate, n) for (team, estimate), n in counts.items()]
 
 
@@ -174,16 +196,14 @@ def roll_up(
 ) -> Rollup:
     by_points = any(counts.estimated for counts in tallies.values())
     total, assumed = Figures(), 0
-    teams: dict[str, Figures] = {}
+    teams: dict[str, TeamFigures] = {}
     for team, counts in tallies.items():
-        figures, at_median = _figures(counts, medians.of(team) if by_points else None)
-        assumed += at_median
-        total.add(figures)
-        name = team or NO_TEAM  # None and "" both read as no team: their figures add up
-        if name in teams:
-            teams[name].add(figures)
-        else:
-            teams[name] = figures
+        median = medians.of(team) if by_points else None
+        if median is not None:
+            assumed += counts.tickets - counts.estimated
+        figures = _count_in(total, counts, median)
+        name = team or NO_TEAM
+        teams[name] = _both(teams[name], figures) if name in teams else figures
     rollup = Rollup(
         figures=total,
         progress=_progress(total, by_points),
@@ -196,6 +216,14 @@ def roll_up(
     rollup.risk_reasons = _risks(rollup, today)
     rollup.at_risk = bool(rollup.risk_reasons)
     return rollup
+
+
+def _both(one: TeamFigures, other: TeamFigures) -> TeamFigures:
+    """Two teams shown under one name (a team literally named NO_TEAM)."""
+    return {"tickets_total": one["tickets_total"] + other["tickets_total"],
+            "tickets_done": one["tickets_done"] + other["tickets_done"],
+            "points_total": one["points_total"] + other["points_total"],
+            "points_done": one["points_done"] + other["points_done"]}  # fmt: skip
 
 
 def _progress(total: Figures, by_points: bool) -> float:

@@ -6,20 +6,9 @@ from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
-from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
 from app.items.schemas import ItemRead
-
-
-class TeamFigures(TypedDict):
-    """One team's part of a rollup. A typed dict, not a model: a roadmap carries
-    tens of thousands of them, and dicts of numbers are no work for the garbage
-    collector (a model instance and its set of fields are)."""
-
-    tickets_total: int
-    tickets_done: int
-    points_total: float
-    points_done: float
+from app.roadmap.rollup import TeamFigures
 
 
 class FiguresRead(BaseModel):

@@ -22,14 +22,13 @@ from app.roadmap.forecast import (
     weekly_pace,
 )
 from app.roadmap.repository import RoadmapRepository
-from app.roadmap.rollup import Figures, Medians, Rollup, roll_up, team_medians
+from app.roadmap.rollup import Medians, Rollup, roll_up, team_medians
 from app.roadmap.schemas import (
     ForecastRead,
     RoadmapEntry,
     RoadmapRead,
     RollupRead,
     ScopeRead,
-    TeamFigures,
 )
 from app.schemas import read_model
 from app.scope.metrics import ScopeFigures
@@ -114,8 +113,8 @@ async def _paces(
 
 def _remaining(rollup: Rollup) -> dict[str, float]:
     if rollup.progress_by == "points":
-        return {team: f.points_total - f.points_done for team, f in rollup.teams.items()}
-    return {team: float(f.tickets_total - f.tickets_done) for team, f in rollup.teams.items()}
+        return {team: f["points_total"] - f["points_done"] for team, f in rollup.teams.items()}
+    return {team: float(f["tickets_total"] - f["tickets_done"]) for team, f in rollup.teams.items()}
 
 
 def _forecast(rollup: Rollup, paces: dict[str, dict[str, TeamPace]], today: date) -> Forecast:
@@ -126,29 +125,27 @@ def _forecast(rollup: Rollup, paces: dict[str, dict[str, TeamPace]], today: date
     return forecast(_remaining(rollup), paces[rollup.progress_by], today)
 
 
-def _team(figures: Figures) -> TeamFigures:
-    return {
-        "tickets_total": figures.tickets_total, "tickets_done": figures.tickets_done,
-        "points_total": figures.points_total, "points_done": figures.points_done,
-    }  # fmt: skip
-
-
 def _read(rollup: Rollup, likely: Forecast, scope: ScopeFigures | None) -> RollupRead:
     reasons = list(rollup.risk_reasons)
-    target = rollup.target_date
-    done = rollup.figures.tickets_done == rollup.figures.tickets_total
+    target, total = rollup.target_date, rollup.figures
+    done = total.tickets_done == total.tickets_total
     if likely.reason is not None and likely.reason != NOTHING_DELIVERS:
         reasons.append(likely.reason)
     elif target and likely.p85 and likely.p85 > target and not done:
         reasons.append(FORECAST_AFTER_TARGET)
-    return RollupRead(
-        **_team(rollup.figures),
-        tickets_in_progress=rollup.figures.tickets_in_progress,
-        points_in_progress=rollup.figures.points_in_progress,
+    # Constructed, not validated: every field comes from the arithmetic above, and
+    # validating would copy each of a roadmap's tens of thousands of team dicts.
+    return RollupRead.model_construct(
+        tickets_total=total.tickets_total,
+        tickets_done=total.tickets_done,
+        points_total=total.points_total,
+        points_done=total.points_done,
+        tickets_in_progress=total.tickets_in_progress,
+        points_in_progress=total.points_in_progress,
         progress=round(rollup.progress, 4),
         progress_by=rollup.progress_by,
         points_assumed=rollup.points_assumed,
-        teams={team: _team(figures) for team, figures in rollup.teams.items()},
+        teams=rollup.teams,
         internal_due=rollup.internal_due,
         forecast_date=likely.p85,
         forecast=ForecastRead(p50=likely.p50, p85=likely.p85, unknown_because=likely.reason),

@@ -30,6 +30,7 @@ from app.models import (
 )
 from app.models.base import table_of, utcnow
 from app.roadmap.repository import RoadmapRepository
+from app.roadmap.tallies import retally
 from app.scope.detect import ItemFields, TicketState, description_hash
 from app.scope.metrics import Baseline, ScopeFigures, Sums, figures
 
@@ -232,7 +233,8 @@ class ScopeRepository:
         return stored
 
     async def write_reach(self, rows: dict[tuple[uuid.UUID, uuid.UUID], Reached | None]) -> None:
-        """Store what each (root, item) reached is now; None: no longer reached."""
+        """Store what each (root, item) reached is now; None: no longer reached. The
+        roots' tallies follow in the same transaction."""
         gone = [pair for pair, reached in rows.items() if reached is None]
         for pairs in chunked(gone):
             await self.session.execute(
@@ -252,6 +254,7 @@ class ScopeRepository:
                 set_={name: statement.excluded[name] for name in REACHED_FIELDS},
             )
             await self.session.execute(statement, kept)
+        await retally(self.session, sorted({root for root, _ in rows}))
 
     async def states(self, roots: Sequence[uuid.UUID]) -> dict[uuid.UUID, ItemFields]:
         found = {}

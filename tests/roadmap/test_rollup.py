@@ -46,7 +46,7 @@ def test_by_count_when_nothing_is_estimated_and_cancelled_counts_nowhere() -> No
 def test_per_team_figures_and_no_team() -> None:
     tickets = [ticket("done", 2, "web"), ticket("todo", 5, "api"), ticket("todo", 1, None)]
     rollup = roll_up(tally(tickets), target_date=None, medians=NONE, today=TODAY)
-    assert {team: (f.tickets_total, f.points_done) for team, f in rollup.teams.items()} == {
+    assert {team: (f["tickets_total"], f["points_done"]) for team, f in rollup.teams.items()} == {
         "(no team)": (1, 0), "api": (1, 0), "web": (1, 2),
     }  # fmt: skip
 

@@ -18,14 +18,14 @@ from app.connections.service import remove
 from app.db import Database
 from app.items.identity import item_id
 from app.items.plan import ConnectionRef
-from app.models import Connection, ScopeReach, ScopeState
+from app.models import Connection, RoadmapTally, ScopeReach, ScopeState
 from app.roadmap.repository import Reached, RoadmapRepository
 from connectors.base.records import Batch, Deletion, Link, WorkItem
 from tests.conftest import add_connection
 from tests.factories import at, work_item
 from tests.items.helpers import ingest_one
 
-TEAMS = (None, "web", "api", "data")
+TEAMS = (None, "", "web", "api", "data")  # None and "" are both no team
 STATUSES = ("todo", "in_progress", "done", "cancelled")
 ESTIMATES = (None, 1.0, 2.0, 3.0, 5.0, 8.0)
 GITHUB_URL = "https://github.com/acme/api/issues/{}"
@@ -322,8 +322,8 @@ async def test_a_store_upgraded_before_scope_tracking_is_walked_until_a_change_t
     database: Database, client: httpx.AsyncClient, jira: ConnectionRef
 ) -> None:
     async with database.job_session() as session:  # what a store from before 0006 holds
-        await session.execute(delete(ScopeReach))
-        await session.execute(delete(ScopeState))
+        for table in (ScopeReach, ScopeState, RoadmapTally):
+            await session.execute(delete(table))
     rollup = await _rollup(client)
     assert (rollup["tickets_total"], rollup["tickets_done"]) == (2, 1)
     assert (rollup["points_total"], rollup["points_done"], rollup["internal_due"]) == (
