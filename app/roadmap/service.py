@@ -64,7 +64,7 @@ async def roadmap(
         )  # fmt: skip
         likely = _forecast(rollup, paces, today)
         scope = scopes.get(root.id)
-        entries.append(RoadmapEntry(item=item, rollup=_read(rollup, likely, scope)))
+        entries.append(RoadmapEntry.model_construct(item=item, rollup=_read(rollup, likely, scope)))
     return RoadmapRead(items=entries)
 
 
@@ -133,8 +133,9 @@ def _read(rollup: Rollup, likely: Forecast, scope: ScopeFigures | None) -> Rollu
         reasons.append(likely.reason)
     elif target and likely.p85 and likely.p85 > target and not done:
         reasons.append(FORECAST_AFTER_TARGET)
-    # Constructed, not validated: every field comes from the arithmetic above, and
-    # validating would copy each of a roadmap's tens of thousands of team dicts.
+    # Constructed, not validated (here and for each entry): every field comes from
+    # the arithmetic above, and validating would copy each of a roadmap's tens of
+    # thousands of team dicts.
     return RollupRead.model_construct(
         tickets_total=total.tickets_total,
         tickets_done=total.tickets_done,
@@ -148,9 +149,11 @@ def _read(rollup: Rollup, likely: Forecast, scope: ScopeFigures | None) -> Rollu
         teams=rollup.teams,
         internal_due=rollup.internal_due,
         forecast_date=likely.p85,
-        forecast=ForecastRead(p50=likely.p50, p85=likely.p85, unknown_because=likely.reason),
+        forecast=ForecastRead.model_construct(
+            p50=likely.p50, p85=likely.p85, unknown_because=likely.reason
+        ),
         target_date=target,
         at_risk=bool(reasons),
         risk_reasons=reasons,
-        scope=ScopeRead(**vars(scope)) if scope else ScopeRead(),
+        scope=ScopeRead.model_construct(**vars(scope)) if scope else ScopeRead.model_construct(),
     )
