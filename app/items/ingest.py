@@ -68,9 +68,9 @@ async def _ingest(
     await writes.upsert(plan.rows.values())
     await writes.tombstone(plan.tombstoned)
     await writes.append_events(plan.events)
-    await _reconcile_vendor_links(LinkRepository(session), connection, batch.links, plan)
+    relinked = await _reconcile_vendor_links(LinkRepository(session), connection, batch.links, plan)
     await resolve_links(session, connection.id, plan)
-    await track_scope(session, _touched(plan))
+    await track_scope(session, relinked | _touched(plan))
     if batch.cursor is not None:
         await CursorRepository(session).save(connection.id, batch.cursor.scope, batch.cursor.value)
     return IngestResult(plan.counts, set(plan.rows) | set(plan.tombstoned))
@@ -103,12 +103,14 @@ async def _reconcile_vendor_links(
     connection: ConnectionRef,
     stated: tuple[Link, ...],
     plan: IngestPlan,
-) -> None:
+) -> dict[uuid.UUID, datetime]:
     """Make the active vendor links of each item that states its links in this
-    batch equal to what it states now; a tombstoned item states none."""
+    batch equal to what it states now; a tombstoned item states none. The ends of
+    every link ended or added, with the time of that change: an item can restate
+    its links without any change of its own, and its roadmap items must hear of it."""
     affected = {**plan.link_statements, **plan.tombstoned}
     if not affected:
-        return
+        return {}
     wanted: dict[uuid.UUID, set[tuple[uuid.UUID, uuid.UUID, str]]] = defaultdict(set)
     for link in stated:
         stating = item_id(connection.id, link.stated_by)
@@ -116,13 +118,15 @@ async def _reconcile_vendor_links(
             source = item_id(connection.id, link.source_external_id)
             target = item_id(connection.id, link.target_external_id)
             wanted[stating].add((source, target, link.kind))
-    ended = {}
+    ended: dict[uuid.UUID, datetime] = {}
+    relinked: dict[uuid.UUID, datetime] = {}
     for row in await repository.active_vendor_links(list(affected)):
         key = (row.source_item_id, row.target_item_id, row.kind)
+        at = affected[row.stated_by_item_id]
         if key in wanted[row.stated_by_item_id]:
             wanted[row.stated_by_item_id].discard(key)  # already active: keep it
         else:
-            ended[row.id] = affected[row.stated_by_item_id]
+            ended[row.id] = relinked[row.source_item_id] = relinked[row.target_item_id] = at
     await repository.end(ended)
     await repository.add(
         [
@@ -132,3 +136,7 @@ async def _reconcile_vendor_links(
             for source, target, kind in keys
         ]
     )  # fmt: skip
+    for stating, keys in wanted.items():
+        for source, target, _ in keys:
+            relinked[source] = relinked[target] = affected[stating]
+    return relinked

@@ -350,3 +350,19 @@ async def test_tickets_of_a_removed_connection_leave_the_rollup(
     assert (rollup["tickets_total"], rollup["points_total"], list(rollup["teams"])) == (
         2, 8, ["payments"],
     )  # fmt: skip
+
+
+async def test_vendor_links_restated_without_any_change_of_the_item_move_the_rollup(
+    database: Database, client: httpx.AsyncClient, jira: ConnectionRef
+) -> None:
+    """The same version of IDEA-1, stating no delivery link now: nothing of the
+    item changed, only what it delivers."""
+    idea = _jira("IDEA-1", 1, kind="roadmap_item", team="product", due_date=date(2026, 7, 31))
+    await ingest_one(database, jira, Batch(items=(idea,), links=()))
+    rollup = await _rollup(client)
+    assert (rollup["tickets_total"], rollup["teams"]) == (0, {})
+    assert await _stored_reach(database, "PAY-2") is None
+    await _assert_reach_equals_walk(database, "unlinked")
+    await ingest_one(database, jira, Batch(items=(idea,), links=(DELIVERY,)))
+    assert (await _rollup(client))["tickets_total"] == 2
+    await _assert_reach_equals_walk(database, "linked again")
