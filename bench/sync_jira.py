@@ -10,10 +10,11 @@ fresh temp folder with a new SQLite file:
 `bridge connections add acme --kind jira --base-url SIM/jira --scope PAY --scope IDEA`
 (untimed), then `bridge sync acme --full --json`, timed as a whole process.
 Checks: the run succeeded, `created` is N + ideas, work_items holds that many rows,
-and item_events holds one vendor_changelog event per tracked changelog item.
+and item_events holds one vendor_changelog event per tracked changelog item, plus
+one per status change that moved the status category.
 
 Requests are those the simulator counted over the process, compared with the
-minimum the page caps allow: /myself and /field once, ceil(n / 50) search pages
+minimum the page caps allow: /myself, /field and /status once, ceil(n / 50) search pages
 per project (the cap with the changelog expanded), ceil(n / 5,000) id-listing
 pages per project (the full run's reconciliation), plus the changelog pages of
 issues whose changelog a search result truncates (none at this size).
@@ -47,10 +48,12 @@ TRACKED = {"status", "assignee", "points", "sprint", "duedate", "parent"}
 SIM_START_TIMEOUT = 300.0
 
 # The simulator process: argv = port, issues, time zone. It prints, once ready,
-# the minimum request count and the tracked changelog items of its World.
+# the minimum request count and the tracked changelog items of its World (with
+# the category changes the status items make).
 SIM_SOURCE = """
 import json, math, sys
 import uvicorn
+from connectors.jira.render import STATUSES
 from connectors.jira.sim import JiraSimOptions
 from connectors.sim.server import build_sim_app
 from connectors.sim.world import World
@@ -62,10 +65,13 @@ sim = app.state.jira
 per_project = {}
 for entry in sim.entries():
     per_project[entry.project] = per_project.get(entry.project, 0) + 1
+def category(facts):
+    return "cancelled" if facts.resolution == "Won't Do" else STATUSES[facts.status][2]
 tracked = truncated_pages = 0
 for issue in world.all_issues():
     histories = sim.changelog.histories(issue)
     tracked += sum(1 for h in histories for n in h.items if n in set(sys.argv[4].split(",")))
+    tracked += sum(1 for h in histories if category(h.old) != category(h.new))
     hidden = max(len(histories) - int(sys.argv[5]), 0)
     truncated_pages += math.ceil(hidden / int(sys.argv[6]))
 print(json.dumps({"projects": per_project, "tracked": tracked,
@@ -110,7 +116,7 @@ class Simulator:
     def minimum_requests(self) -> int:
         projects: dict[str, int] = self.facts["projects"]
         pages = sum(math.ceil(n / SEARCH_CAP) + math.ceil(n / ID_CAP) for n in projects.values())
-        return 2 + pages + int(self.facts["truncated_pages"])
+        return 3 + pages + int(self.facts["truncated_pages"])  # /myself, /field, /status
 
     def stop(self) -> None:
         self._client.close()

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from app.items.identity import item_id
-from connectors.base.records import Deletion, FieldChange, WorkItem
+from connectors.base.records import Deletion, FieldChange, WorkItem, implied_change_id
 
 # Fields whose every change is kept as history (item_events).
 TRACKED_FIELDS: tuple[str, ...] = (
@@ -24,6 +24,10 @@ TRACKED_FIELDS: tuple[str, ...] = (
     "parent_id", "sprint", "created_at", "updated_at", "closed_at",
 )  # fmt: skip
 VENDOR_CHANGELOG = "vendor_changelog"
+# Column → the column whose change moves it: a status_category change found by a
+# diff of two versions between which the vendor recorded a status change is that
+# status change's doing, and shares its time and identity (see moved_id).
+MOVED_BY: dict[str, str] = {"status_category": "status"}
 DELETED_FIELD = "deleted"
 
 Row = dict[str, Any]
@@ -136,13 +140,13 @@ class Planner:
         connection: ConnectionRef,
         origin: str,
         stored: dict[uuid.UUID, Row],
-        recorded: dict[uuid.UUID, list[tuple[datetime, str]]] | None = None,
+        recorded: dict[uuid.UUID, list[FieldChange]] | None = None,
     ):
         self.connection = connection
         self.origin = origin
         self.state = stored
-        # (time, column) of each change the vendor recorded itself, per item: those
-        # changes are history already, so diffing must not record them a second time.
+        # The changes the vendor recorded itself, per item, oldest first: they are
+        # history already, so diffing must not record them a second time.
         self.recorded = recorded or {}
         self.plan = IngestPlan()
 
@@ -191,9 +195,7 @@ class Planner:
         changes = [change for change in changes if change[1] != change[2]]
         resurrected = current["deleted_at"] is not None
         recorded = self._recorded_between(row["id"], current["source_updated_at"], at)
-        for name, old, new in changes:
-            if name not in recorded:
-                self._event(row["id"], name, old, new, at)
+        self._diff_events(row["id"], changes, recorded, at)
         if resurrected:
             self._event(row["id"], DELETED_FIELD, True, False, at)
         if resurrected or any(name in ("key", "url") for name, _, _ in changes):
@@ -205,8 +207,30 @@ class Planner:
         if changes or resurrected or at > current["source_updated_at"]:
             self._write(row)
 
-    def _recorded_between(self, item: uuid.UUID, after: datetime, until: datetime) -> set[str]:
-        return {name for at, name in self.recorded.get(item, ()) if after < at <= until}
+    def _diff_events(
+        self,
+        item: uuid.UUID,
+        changes: list[tuple[str, Any, Any]],
+        recorded: dict[str, FieldChange],
+        at: datetime,
+    ) -> None:
+        """An event per changed field the vendor did not record itself; one that a
+        recorded change moved (a status change, the category) takes its time and id."""
+        for name, old, new in changes:
+            if name in recorded:
+                continue
+            mover = recorded.get(MOVED_BY.get(name, ""))
+            if mover is None:
+                self._event(item, name, old, new, at)
+            else:
+                self._event(item, name, old, new, mover.at, moved_id(mover, name))
+
+    def _recorded_between(
+        self, item: uuid.UUID, after: datetime, until: datetime
+    ) -> dict[str, FieldChange]:
+        """Column → the vendor's latest recorded change of it in (after, until]."""
+        changes = self.recorded.get(item, ())
+        return {column_of(c.field): c for c in changes if after < c.at <= until}
 
     def vendor_events(self, changes: list[FieldChange]) -> None:
         """One event per change the vendor recorded, for items the store will hold;
@@ -233,11 +257,21 @@ class Planner:
         self.state[row["id"]] = row
         self.plan.rows[row["id"]] = row
 
-    def _event(self, item: uuid.UUID, name: str, old: Any, new: Any, at: datetime) -> None:
+    def _event(
+        self, item: uuid.UUID, name: str, old: Any, new: Any, at: datetime,
+        change_id: str | None = None,
+    ) -> None:  # fmt: skip
         self.plan.events.append(
             {"item_id": item, "field": name, "old": jsonable(old), "new": jsonable(new),
-             "at": at, "origin": self.origin, "change_id": None}
+             "at": at, "origin": self.origin, "change_id": change_id}
         )  # fmt: skip
+
+
+def moved_id(mover: FieldChange, column: str) -> str:
+    """The id of the change of `column` that the vendor's change `mover` made, as
+    the vendor's full record states it: a webhook's diff and a later read of the
+    changelog then keep it once."""
+    return implied_change_id(mover.change_id, column)
 
 
 def column_of(field: str) -> str:
@@ -262,10 +296,9 @@ def plan_batch(
     """Apply every record and deletion, oldest version first (a deletion after a
     record of the same time), to the stored state; add the vendor's own history
     of the items; return what to write."""
-    recorded: dict[uuid.UUID, list[tuple[datetime, str]]] = {}
-    for change in history or ():
-        item = item_id(connection.id, change.external_id)
-        recorded.setdefault(item, []).append((change.at, column_of(change.field)))
+    recorded: dict[uuid.UUID, list[FieldChange]] = {}
+    for change in sorted(history or (), key=lambda change: change.at):
+        recorded.setdefault(item_id(connection.id, change.external_id), []).append(change)
     planner = Planner(connection, origin, stored, recorded)
     steps: list[tuple[datetime, int, WorkItem | Deletion]] = [
         (record.source_updated_at, 0, record) for record in records

@@ -96,6 +96,14 @@ class FieldChange(Record):
     at: AwareDatetime
 
 
+def implied_change_id(change_id: str, field: str) -> str:
+    """The id of the change of `field` that the vendor's change `change_id` made
+    happen (a status change moves the status category). A connector stating it
+    and ingest finding it in its own diff give it this one id, so the change is
+    kept once whichever records it first."""
+    return f"{change_id}>{field}"
+
+
 class Deletion(Record):
     """The vendor says this item is gone (deleted, or moved out of our scope)."""
 

@@ -3,7 +3,8 @@ with their changelogs, through REST API v3. Jira Product Discovery ideas are
 issues of their project, so a discovery project is a scope like any other.
 
 Pull, once per run: GET /rest/api/3/myself (the user's time zone, in which
-Jira reads JQL dates) and GET /rest/api/3/field (custom field ids by name).
+Jira reads JQL dates), GET /rest/api/3/field (custom field ids by name) and
+GET /rest/api/3/status (each status's category, which changelogs do not give).
 Then per scope: POST /rest/api/3/search/jql with
 `(<scope>) AND updated >= "yyyy/MM/dd HH:mm" ORDER BY updated ASC, key ASC`,
 `expand=changelog` and only the fields normalization reads, following
@@ -30,7 +31,15 @@ from connectors.jira import webhook
 from connectors.jira.jql import date_literal, without_order
 from connectors.jira.mapping import JiraSettings, known_zone, mapping_for
 from connectors.jira.normalize import JiraMapping, history_changes, issue_links, issue_to_item
-from connectors.jira.payloads import ChangelogPage, FieldInfo, History, Issue, SearchPage, User
+from connectors.jira.payloads import (
+    ChangelogPage,
+    FieldInfo,
+    History,
+    Issue,
+    SearchPage,
+    Status,
+    User,
+)
 
 SEARCH = "/rest/api/3/search/jql"
 # Jira's cap on a page of issues with fields; it returns fewer (50) with the changelog.
@@ -69,7 +78,7 @@ class JiraConnector(Connector):
         settings = JiraSettings.of(self.config)
         zone = settings.time_zone or await self._user_zone()
         known_zone(zone)
-        mapping = mapping_for(self.config, settings, await self._fields())
+        mapping = mapping_for(self.config, settings, await self._fields(), await self._statuses())
         for scope in self.config.scopes:
             async for batch in self._pull_scope(scope, context, mapping, zone):
                 yield batch
@@ -81,6 +90,10 @@ class JiraConnector(Connector):
     async def _fields(self) -> list[FieldInfo]:
         data, _ = await self.client.request_json("GET", "/rest/api/3/field")
         return [FieldInfo.model_validate(entry) for entry in data or ()]
+
+    async def _statuses(self) -> list[Status]:
+        data, _ = await self.client.request_json("GET", "/rest/api/3/status")
+        return [Status.model_validate(entry) for entry in data or ()]
 
     async def _pull_scope(
         self, scope: str, context: PullContext, mapping: JiraMapping, zone: str

@@ -27,8 +27,9 @@ from connectors.jira.normalize import (
     STORY_POINT_NAMES,
     TARGET_DATE_NAMES,
     JiraMapping,
+    StatusCategories,
 )
-from connectors.jira.payloads import FieldInfo
+from connectors.jira.payloads import FieldInfo, Status
 
 # Jira Cloud's usual ids, for webhooks (which cannot ask /field) when none is configured.
 CLOUD_STORY_POINTS = "customfield_10016"
@@ -80,10 +81,14 @@ def known_zone(name: str) -> ZoneInfo:
 
 
 def mapping_for(
-    config: ConnectionConfig, settings: JiraSettings, fields: Iterable[FieldInfo] | None
+    config: ConnectionConfig,
+    settings: JiraSettings,
+    fields: Iterable[FieldInfo] | None,
+    statuses: Iterable[Status] = (),
 ) -> JiraMapping:
     """The mapping of a connection: configured ids first, then ids found by name in
-    the site's field list; without a list (webhooks), Jira Cloud's usual ids."""
+    the site's field list; without a list (webhooks), Jira Cloud's usual ids. The
+    site's statuses give the category of each status a changelog names."""
     found = list(fields) if fields is not None else None
     return JiraMapping(
         site_url=site_of(config.base_url),
@@ -95,6 +100,7 @@ def mapping_for(
         cancelled=settings.cancelled,
         teams=settings.teams,
         team=config.team,
+        statuses=StatusCategories.of(statuses),
     )
 
 

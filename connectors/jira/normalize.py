@@ -23,8 +23,9 @@ from connectors.base.records import (
     Link,
     StatusCategory,
     WorkItem,
+    implied_change_id,
 )
-from connectors.jira.payloads import ChangeItem, Fields, History, Issue, IssueLink
+from connectors.jira.payloads import ChangeItem, Fields, History, Issue, IssueLink, Status
 
 # Jira's statusCategory.key → ours. "undefined" is Jira's own "no category".
 STATUS_CATEGORY: dict[str, StatusCategory] = {
@@ -59,6 +60,29 @@ HISTORY_FIELDS: dict[str, HistoryField] = {
 
 
 @dataclass(frozen=True)
+class StatusCategories:
+    """Each status of a site with its statusCategory key, as GET /rest/api/3/status
+    lists them: a changelog names statuses (by id, and name) but not their category."""
+
+    by_id: Mapping[str, str] = field(default_factory=dict)
+    by_name: Mapping[str, str] = field(default_factory=dict)  # lowercase names
+
+    @classmethod
+    def of(cls, statuses: Iterable[Status]) -> StatusCategories:
+        listed = [(s.id, s.name, s.statusCategory.key) for s in statuses if s.statusCategory]
+        return cls(
+            by_id={status_id: key for status_id, _, key in listed if status_id},
+            by_name={name.lower(): key for _, name, key in listed},
+        )
+
+    def key_of(self, status_id: str | None, name: str | None) -> str | None:
+        """The category key of a status; by id first, as names repeat across projects."""
+        if status_id is not None and status_id in self.by_id:
+            return self.by_id[status_id]
+        return self.by_name.get(name.lower()) if name else None
+
+
+@dataclass(frozen=True)
 class JiraMapping:
     """What normalization needs beyond the issue itself: the site, and the
     connection's choices and discovered custom field ids."""
@@ -71,6 +95,9 @@ class JiraMapping:
     cancelled: frozenset[str] = DEFAULT_CANCELLED  # lowercase names
     teams: Mapping[str, str] = field(default_factory=dict)  # project key → team
     team: str | None = None  # the connection's team, when no project is mapped
+    # Empty for webhooks, which cannot ask for the list: ingest then dates the
+    # category change from its own diff (app/items/plan.py).
+    statuses: StatusCategories = field(default_factory=StatusCategories)
 
 
 def issue_to_item(
@@ -112,12 +139,19 @@ def issue_to_item(
 
 
 def status_category(fields: Fields, cancelled: frozenset[str]) -> StatusCategory:
-    resolution = fields.resolution.name.lower() if fields.resolution else None
-    status = fields.status.name.lower() if fields.status else None
-    if resolution in cancelled or status in cancelled:
+    status = fields.status
+    key = status.statusCategory.key if status and status.statusCategory else None
+    resolution = fields.resolution.name if fields.resolution else None
+    return category_of(status.name if status else None, key, resolution, cancelled)
+
+
+def category_of(
+    status: str | None, key: str | None, resolution: str | None, cancelled: frozenset[str]
+) -> StatusCategory:
+    """Ours, for a status (its name and Jira category key) under a resolution."""
+    if any(name is not None and name.lower() in cancelled for name in (status, resolution)):
         return "cancelled"
-    category = fields.status.statusCategory if fields.status else None
-    return STATUS_CATEGORY.get(category.key, "todo") if category else "todo"
+    return STATUS_CATEGORY.get(key, "todo") if key else "todo"
 
 
 def kind(fields: Fields) -> ItemKind:
@@ -168,30 +202,77 @@ def _link(this: str, link: IssueLink) -> Link:
 def history_changes(
     issue_id: str, histories: Iterable[History], mapping: JiraMapping
 ) -> list[FieldChange]:
-    """Past changes of the fields we keep history for, each with its real time.
+    """Past changes of the fields we keep history for, each with its real time; a
+    status change that moved the status category states that change too.
 
     change_id is `<history id>:<field>`: stable whenever the changelog is read again.
     """
     changes: list[FieldChange] = []
+    resolution: str | None = None  # an issue is created unresolved
     for history in histories:
-        seen: set[str] = set()
-        for item in history.items:
-            ours = history_field(item, mapping)
-            if ours is None or ours in seen:
-                continue
-            seen.add(ours)
-            old, new = history_values(ours, item)
-            changes.append(
-                FieldChange(
-                    external_id=issue_id,
-                    change_id=f"{history.id}:{ours}",
-                    field=ours,
-                    old=old,
-                    new=new,
-                    at=history.created,
-                )
-            )
+        changes += _stated_changes(issue_id, history, mapping)
+        before, resolution = _resolutions(history, resolution)
+        category = _category_change(issue_id, history, (before, resolution), mapping)
+        if category is not None:
+            changes.append(category)
     return changes
+
+
+def _stated_changes(issue_id: str, history: History, mapping: JiraMapping) -> list[FieldChange]:
+    changes: list[FieldChange] = []
+    for item in history.items:
+        ours = history_field(item, mapping)
+        if ours is None or any(change.field == ours for change in changes):
+            continue
+        old, new = history_values(ours, item)
+        changes.append(
+            FieldChange(
+                external_id=issue_id,
+                change_id=f"{history.id}:{ours}",
+                field=ours,
+                old=old,
+                new=new,
+                at=history.created,
+            )
+        )
+    return changes
+
+
+def _resolutions(history: History, current: str | None) -> tuple[str | None, str | None]:
+    """The resolution before and after a history, given the one before it."""
+    for item in history.items:
+        if item.field.lower() == "resolution":
+            return item.fromString, item.toString
+    return current, current
+
+
+def _category_change(
+    issue_id: str,
+    history: History,
+    resolutions: tuple[str | None, str | None],
+    mapping: JiraMapping,
+) -> FieldChange | None:
+    """The status category change a history's status change made, under the id
+    ingest gives that change when it finds it in its own diff (a webhook's)."""
+    item = next((i for i in history.items if history_field(i, mapping) == "status"), None)
+    if item is None:
+        return None
+    old_key = mapping.statuses.key_of(item.from_, item.fromString)
+    new_key = mapping.statuses.key_of(item.to, item.toString)
+    if old_key is None or new_key is None:  # a status the list lacks: ingest's diff tells
+        return None
+    old = category_of(item.fromString, old_key, resolutions[0], mapping.cancelled)
+    new = category_of(item.toString, new_key, resolutions[1], mapping.cancelled)
+    if old == new:
+        return None
+    return FieldChange(
+        external_id=issue_id,
+        change_id=implied_change_id(f"{history.id}:status", "status_category"),
+        field="status_category",
+        old=old,
+        new=new,
+        at=history.created,
+    )
 
 
 def history_field(item: ChangeItem, mapping: JiraMapping) -> HistoryField | None:

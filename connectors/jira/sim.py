@@ -4,6 +4,7 @@ The app plays `https://SITE.atlassian.net` at its own root:
 
     GET  /rest/api/3/myself                      the caller, with its timeZone
     GET  /rest/api/3/field                       system and custom fields (ids to discover)
+    GET  /rest/api/3/status                      every status with its statusCategory
     GET|POST /rest/api/3/search/jql              JQL search: nextPageToken, fields, expand
     GET|POST /rest/api/3/search                  the old search: 410, as it is switched off
     GET  /rest/api/3/issue/{idOrKey}             one issue (404 once deleted)
@@ -152,6 +153,7 @@ class JiraSim:
         handlers: list[tuple[str, str, Callable[[Request], Awaitable[Response]], list[str]]] = [
             (f"{api}/myself", "myself", self._myself, ["GET"]),
             (f"{api}/field", "field", self._fields, ["GET"]),
+            (f"{api}/status", "status", self._statuses, ["GET"]),
             (f"{api}/search/jql", "search_jql", self._search, ["GET", "POST"]),
             (f"{api}/search", "search_old", self._old_search, ["GET", "POST"]),
             (f"{api}/issue/{{ref}}", "issue", self._issue, ["GET"]),
@@ -206,6 +208,9 @@ class JiraSim:
 
     async def _fields(self, request: Request) -> Response:
         return _json(field_list(self.options.fields))
+
+    async def _statuses(self, request: Request) -> Response:
+        return _json([self._status(name) for name in STATUSES])
 
     async def _old_search(self, request: Request) -> Response:
         return _error(410, OLD_SEARCH_GONE)
@@ -443,24 +448,28 @@ class JiraSim:
         }
         return fields
 
-    def _common_fields(self, entry: Entry, summary: str, description: Any, status: str) -> Json:
+    def _status(self, status: str) -> Json:
+        """A status as an issue embeds it and /rest/api/3/status lists it."""
         name, status_id, category, category_id, category_name = STATUSES[status]
+        return {
+            "self": f"{self.options.site_url}/rest/api/3/status/{status_id}",
+            "id": status_id,
+            "name": name,
+            "statusCategory": {
+                "id": category_id,
+                "key": category,
+                "colorName": {"new": "blue-gray", "done": "green"}.get(category, "yellow"),
+                "name": category_name,
+            },
+        }
+
+    def _common_fields(self, entry: Entry, summary: str, description: Any, status: str) -> Json:
         type_id, level = ISSUE_TYPES[entry.issue_type]
         discovery = entry.project == IDEA_PROJECT
         return {
             "summary": summary,
             "description": description,
-            "status": {
-                "self": f"{self.options.site_url}/rest/api/3/status/{status_id}",
-                "id": status_id,
-                "name": name,
-                "statusCategory": {
-                    "id": category_id,
-                    "key": category,
-                    "colorName": {"new": "blue-gray", "done": "green"}.get(category, "yellow"),
-                    "name": category_name,
-                },
-            },
+            "status": self._status(status),
             "issuetype": {
                 "self": f"{self.options.site_url}/rest/api/3/issuetype/{type_id}",
                 "id": type_id,
@@ -557,8 +566,17 @@ class JiraSim:
             "id": str(history.id),
             "author": self._user(history.author),
             "created": jira_time(history.at, self.zone),
-            "items": [self._change_item(n, history.old, history.new) for n in history.items],
+            "items": [item for n in history.items for item in self._change_items(n, history)],
         }
+
+    def _change_items(self, name: str, history: History) -> list[Json]:
+        """A field's items; a status change that resolves or reopens the issue lists
+        its resolution change first, as Jira does."""
+        old, new = history.old, history.new
+        item = self._change_item(name, old, new)
+        if name == "status" and old.resolution != new.resolution:
+            return [_resolution_item(old.resolution, new.resolution), item]
+        return [item]
 
     def _change_item(self, name: str, old: JiraFacts, new: JiraFacts) -> Json:
         custom = self.options.fields
@@ -710,6 +728,11 @@ def _item(
 
 def _status_ids(old: JiraFacts, new: JiraFacts) -> tuple[str, str, str, str]:
     return STATUSES[old.status][1], old.status, STATUSES[new.status][1], new.status
+
+
+def _resolution_item(old: str | None, new: str | None) -> Json:
+    old_id, new_id = (RESOLUTIONS[name] if name else None for name in (old, new))
+    return _item("resolution", "jira", "resolution", old_id, old, new_id, new)
 
 
 def _points(value: float | None) -> str | None:

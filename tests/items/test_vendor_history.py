@@ -62,8 +62,47 @@ async def test_a_recorded_change_is_not_also_diffed(
     events = {(e.field, e.origin): (e.old, e.new, e.at) for e in await stored_events(database)}
     assert events[("status", "vendor_changelog")] == ("To Do", "Done", at(25))
     assert ("status", "sync") not in events
-    assert events[("status_category", "sync")] == ("todo", "done", at(30))
+    # The category moved with the recorded status change, when it happened.
+    assert events[("status_category", "sync")] == ("todo", "done", at(25))
     assert events[("estimate", "sync")] == (None, 3, at(30))
+
+
+async def test_a_diffed_category_change_shares_the_id_of_the_status_change_that_made_it(
+    database: Database, connection: ConnectionRef
+) -> None:
+    """A webhook carries the status change but not its category: ingest's diff finds
+    the category change and gives it the id the changelog gives it when read later."""
+    await ingest_one(database, connection, Batch(items=(work_item(1, 0, status="To Do"),)))
+    done = work_item(1, 30, status="Done", status_category="done")
+    status = change(1, "200:status", "status", "To Do", "Done", 30)
+    hook = Batch(items=(done,), history=(status,))
+    await ingest_one(database, connection, hook, origin="webhook")
+    category = change(1, "200:status>status_category", "status_category", "todo", "done", 30)
+    await ingest_one(database, connection, Batch(items=(done,), history=(status, category)))
+    events = [(e.field, e.origin, e.change_id) for e in await stored_events(database)
+              if e.field != "updated_at"]  # fmt: skip
+    assert sorted(events) == [
+        ("status", "vendor_changelog", "200:status"),
+        ("status_category", "webhook", "200:status>status_category"),
+    ]
+
+
+async def test_a_category_change_read_first_is_not_diffed_again_by_a_webhook(
+    database: Database, connection: ConnectionRef
+) -> None:
+    await ingest_one(database, connection, Batch(items=(work_item(1, 0, status="To Do"),)))
+    done = work_item(1, 30, status="Done", status_category="done")
+    status = change(1, "200:status", "status", "To Do", "Done", 30)
+    category = change(1, "200:status>status_category", "status_category", "todo", "done", 30)
+    await ingest_one(database, connection, Batch(items=(done,), history=(status, category)))
+    hook = Batch(items=(done,), history=(status,))
+    await ingest_one(database, connection, hook, origin="webhook")
+    events = [(e.field, e.origin, e.change_id) for e in await stored_events(database)
+              if e.field != "updated_at"]  # fmt: skip
+    assert sorted(events) == [
+        ("status", "vendor_changelog", "200:status"),
+        ("status_category", "vendor_changelog", "200:status>status_category"),
+    ]
 
 
 async def test_a_change_older_than_the_stored_version_does_not_hide_a_new_diff(

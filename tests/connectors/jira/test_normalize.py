@@ -12,13 +12,21 @@ from connectors.base.contract import ConnectionConfig, WebhookResult
 from connectors.base.records import Link
 from connectors.jira.normalize import (
     JiraMapping,
+    StatusCategories,
     date_of,
     history_changes,
     issue_links,
     issue_to_item,
     sprint_name,
 )
-from connectors.jira.payloads import ChangelogPage, Issue
+from connectors.jira.payloads import (
+    ChangeItem,
+    ChangelogPage,
+    History,
+    Issue,
+    Status,
+    StatusCategory,
+)
 from connectors.jira.webhook import parse
 from tests.real_fixtures import load, real_files
 
@@ -231,3 +239,82 @@ def test_values() -> None:
     assert sprint_name(sprints) == "S2"
     assert sprint_name([{"name": "S1", "state": "closed"}]) == "S1"
     assert sprint_name(None) is None
+
+
+def statuses(*listed: tuple[str, str, str]) -> StatusCategories:
+    """A site's status list, as (id, name, statusCategory key)."""
+    return StatusCategories.of(
+        Status(id=status_id, name=name, statusCategory=StatusCategory(key=key))
+        for status_id, name, key in listed
+    )
+
+
+UT_STATUSES = statuses(
+    ("10002", "Backlog", "new"),
+    ("10102", "Dev Active", "indeterminate"),
+    ("10103", "Dev Done", "indeterminate"),
+    ("10104", "Test", "indeterminate"),
+    ("10001", "Done", "done"),
+)
+
+
+def test_a_status_change_states_the_category_change_it_made() -> None:
+    raws = load("jira", "rest.search.expand_changelog.json")["issues"]
+    mapping = JiraMapping(statuses=UT_STATUSES)
+    moved = {}
+    for raw in raws[:3]:  # UT-26, UT-27, UT-28
+        issue = Issue.of(raw)
+        assert issue.changelog is not None
+        changes = history_changes(issue.id, issue.changelog.histories, mapping)
+        status_at = {c.change_id.split(":")[0]: c.at for c in changes if c.field == "status"}
+        for change in (c for c in changes if c.field == "status_category"):
+            assert change.at == status_at[change.change_id.split(":")[0]]
+            moved[issue.key, change.change_id] = (change.old, change.new)
+    # Backlog → Dev Active starts the work; Test → Done ends it; moves inside a
+    # category (Dev Active → Dev Done) change no category.
+    assert moved == {
+        ("UT-26", "10146:status>status_category"): ("todo", "in_progress"),
+        ("UT-28", "10147:status>status_category"): ("todo", "in_progress"),
+        ("UT-28", "11413:status>status_category"): ("in_progress", "done"),
+    }
+
+
+def test_a_status_the_list_lacks_states_no_category_change() -> None:
+    """UT-27 went through Analysis Active and Analysis Done, statuses the list lacks:
+    no guess (ingest's diff dates such a change when it sees one)."""
+    raw = load("jira", "rest.search.expand_changelog.json")["issues"][1]
+    issue = Issue.of(raw)
+    assert issue.changelog is not None
+    changes = history_changes(
+        issue.id, issue.changelog.histories, JiraMapping(statuses=UT_STATUSES)
+    )
+    assert [c.field for c in changes] == ["status", "status", "status"]
+
+
+def history(history_id: str, day: int, *items: tuple[str, str | None, str | None]) -> History:
+    return History(
+        id=history_id,
+        created=datetime(2026, 11, day, tzinfo=UTC),
+        items=[ChangeItem(field=name, fromString=old, toString=new) for name, old, new in items],
+    )
+
+
+def test_a_resolution_that_cancels_makes_the_category_cancelled_until_cleared() -> None:
+    mapping = JiraMapping(
+        statuses=statuses(
+            ("1", "To Do", "new"), ("3", "In Progress", "indeterminate"),
+            ("10001", "Done", "done"), ("6", "Closed", "done"),
+        )
+    )  # fmt: skip
+    histories = [
+        history("1", 1, ("status", "To Do", "In Progress")),
+        history("2", 2, ("resolution", None, "Won't Do"), ("status", "In Progress", "Done")),
+        history("3", 3, ("status", "Done", "Closed")),  # still Won't Do: still cancelled
+        history("4", 4, ("resolution", "Won't Do", None), ("status", "Closed", "To Do")),
+    ]
+    changes = history_changes("7", histories, mapping)
+    assert [(c.change_id, c.old, c.new) for c in changes if c.field == "status_category"] == [
+        ("1:status>status_category", "todo", "in_progress"),
+        ("2:status>status_category", "in_progress", "cancelled"),
+        ("4:status>status_category", "cancelled", "todo"),
+    ]

@@ -242,6 +242,34 @@ async def test_myself_and_field_list_name_the_zone_and_custom_fields() -> None:
     assert names["Target date"] == "customfield_10402"
 
 
+async def test_status_list_gives_each_status_as_issues_embed_it() -> None:
+    sim = JiraSim(small())
+    async with client_of(sim) as client:
+        listed = (await client.get("/rest/api/3/status")).json()
+        body = (await search(sim, jql="project = PAY", fields=["status"])).json()
+    by_id = {status["id"]: status for status in listed}
+    embedded = [issue["fields"]["status"] for issue in body["issues"]]
+    assert embedded
+    assert all(by_id[status["id"]] == status for status in embedded)
+    keys = {status["name"]: status["statusCategory"]["key"] for status in listed}
+    assert (keys["To Do"], keys["In Progress"], keys["Done"]) == ("new", "indeterminate", "done")
+
+
+async def test_a_status_change_that_resolves_lists_the_resolution_first() -> None:
+    world = small()
+    sim = JiraSim(world)
+    issue = next(i for i in world.all_issues() if not i.is_pull_request and i.state == "open")
+    world.edit_issue(issue.repo, issue.number, state="closed", state_reason="not_planned")
+    key = JiraProjects(world).issue_key(issue)
+    async with client_of(sim) as client:
+        page = (await client.get(f"/rest/api/3/issue/{key}/changelog")).json()
+    items = [(i["field"], i["fromString"], i["toString"]) for i in page["values"][-1]["items"]]
+    left = "In Progress" if issue.assignees else "To Do"
+    assert items[:2] == [("resolution", None, "Won't Do"), ("status", left, "Done")]
+    real = load("jira", "issue_updated.json")["changelog"]["items"]
+    assert set(page["values"][-1]["items"][0]) == set(real[0])
+
+
 async def test_webhook_emitter_sends_signed_deliveries_the_connector_parses() -> None:
     received: list[tuple[dict[str, str], bytes]] = []
 
