@@ -233,11 +233,14 @@ def _progress(total: Figures, by_points: bool) -> float:
 
 
 def _risks(rollup: Rollup, today: date) -> list[str]:
-    reasons = []
+    """Why the target is at risk; nothing once every ticket is done (risk looks
+    ahead: delivered work is no longer at risk, whatever its dates said)."""
     target, internal = rollup.target_date, rollup.internal_due
-    if target is not None and internal is not None and internal > target:
+    if target is None or rollup.figures.tickets_done == rollup.figures.tickets_total:
+        return []
+    reasons = []
+    if internal is not None and internal > target:
         reasons.append(INTERNAL_AFTER_TARGET)
-    open_work = rollup.figures.tickets_done < rollup.figures.tickets_total
-    if target is not None and target < today and open_work:
+    if target < today:
         reasons.append(TARGET_PASSED)
     return reasons

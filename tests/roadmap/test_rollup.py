@@ -62,6 +62,13 @@ def test_risks() -> None:
     assert (on_time.at_risk, on_time.risk_reasons) == (False, [])
 
 
+def test_work_all_done_is_at_risk_no_more_whatever_its_dates() -> None:
+    done = [ticket("done", 1, due=date(2026, 6, 20)), ticket("cancelled", 1, due=date(2026, 7, 1))]
+    rollup = roll_up(tally(done), target_date=date(2026, 4, 1), medians=NONE, today=TODAY)
+    assert (rollup.internal_due, rollup.progress) == (date(2026, 6, 20), 1.0)
+    assert (rollup.at_risk, rollup.risk_reasons) == (False, [])
+
+
 def test_an_empty_rollup() -> None:
     rollup = roll_up(tally([]), target_date=None, medians=NONE, today=TODAY)
     assert (rollup.figures.tickets_total, rollup.progress, rollup.internal_due) == (0, 0.0, None)
