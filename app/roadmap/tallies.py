@@ -70,6 +70,9 @@ def _upsert(session: AsyncSession, roots: Sequence[uuid.UUID]) -> Any:
         select(reach.c.roadmap_item_id, reach.c.connection_id, team, *sums(reach))
         .where(id_in(session, reach.c.roadmap_item_id, roots), reach.c.counted)
         .group_by(reach.c.roadmap_item_id, reach.c.connection_id, team)
+        # One order of keys for every writer: two upserts of one root lock its rows
+        # in the same order, so they wait for each other instead of deadlocking.
+        .order_by(reach.c.roadmap_item_id, reach.c.connection_id, team)
     )
     statement = upsert_insert(session, tallies).from_select(
         ["roadmap_item_id", "connection_id", "team", *SUMMED], summed
