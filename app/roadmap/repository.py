@@ -90,7 +90,13 @@ class RoadmapRepository:
             (row.team, row.estimate, row.closed_at) for row in await self.session.execute(query)
         ]
 
-    async def reached(self, roots: Sequence[uuid.UUID], as_of: datetime | None = None) -> Reached:
+    async def reached(
+        self,
+        roots: Sequence[uuid.UUID],
+        as_of: datetime | None = None,
+        *,
+        tallied: Sequence[uuid.UUID] | None = None,
+    ) -> Reached:
         """What the live tickets reachable from each root over active delivery
         links (at any depth, through live items only, each once) add up to, per
         team; and the estimates among them. Now, the tallies are read from
@@ -98,7 +104,8 @@ class RoadmapRepository:
         true on every ingest and manual link change; a root it never computed (a
         store upgraded from before scope tracking, not touched since) is walked
         instead. With `as_of`, links, items and ticket fields as they were then,
-        which history gives ticket by ticket."""
+        which history gives ticket by ticket. `tallied`: the roots whose tallies are
+        wanted when not all (the estimates always span every root)."""
         if not roots:
             return Reached({}, [])
         if as_of is not None:
@@ -106,7 +113,8 @@ class RoadmapRepository:
             return await self._reached_then(reach, self._tickets(reach), as_of)
         tracked = await self._tracked(roots)
         walked = [root for root in roots if root not in tracked]
-        found = Reached(await tallies.read(self.session, sorted(tracked)), [])
+        wanted = tracked if tallied is None else tracked.intersection(tallied)
+        found = Reached(await tallies.read(self.session, sorted(wanted)), [])
         parts = [self._kept_tickets(tracked)] if tracked else []
         if walked:
             parts.append(self._walked_tickets(walked))

@@ -3,6 +3,7 @@ deliver it, and when its remaining work is likely done."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -45,14 +46,20 @@ async def roadmap(
     team: str | None,
     today: date,
     as_of: date | None = None,
+    only: uuid.UUID | None = None,
 ) -> RoadmapRead:
-    """The roadmap now, or as it was at the end of day `as_of` (rebuilt from history)."""
+    """The roadmap now, or as it was at the end of day `as_of` (rebuilt from history).
+    With `only`, that item's entry alone (none when the view lacks it), exactly as
+    the whole view shows it: the teams' medians still span every item of the view."""
     moment = datetime.combine(as_of, time.max, tzinfo=UTC) if as_of else None
     today = as_of or today
     repository = RoadmapRepository(session)
-    roots = await repository.roadmap_rows(connection=connection, team=team, as_of=moment)
+    every = await repository.roadmap_rows(connection=connection, team=team, as_of=moment)
+    roots = [root for root in every if only is None or root.id == only]
     shown = await _items_as_of(session, roots, moment)
-    reached = await repository.reached([root.id for root in roots], as_of=moment)
+    reached = await repository.reached(
+        [root.id for root in every], as_of=moment, tallied=[root.id for root in roots]
+    )
     medians = team_medians(reached.estimates)
     paces = await _paces(repository, medians, today)
     scopes = await ScopeFiguresRepository(session).figures(as_of=moment)

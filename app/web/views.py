@@ -146,14 +146,15 @@ async def roadmap_item_page(item_id: str, request: Request, session: SessionDep)
 async def _entry(session: AsyncSession, item_id: str, today: date) -> RoadmapEntry:
     """The item's roadmap entry, from the very computation GET /api/v1/roadmap makes."""
     try:
-        wanted = str(uuid.UUID(item_id))
+        wanted = uuid.UUID(item_id)
     except ValueError:
         raise NotFound(f"no roadmap item with id {item_id!r}") from None
-    roadmap = await roadmap_service.roadmap(session, connection=None, team=None, today=today)
-    for entry in roadmap.items:
-        if entry.item.id == wanted:
-            return entry
-    raise NotFound(f"no roadmap item with id {item_id!r}")
+    roadmap = await roadmap_service.roadmap(
+        session, connection=None, team=None, today=today, only=wanted
+    )
+    if not roadmap.items:
+        raise NotFound(f"no roadmap item with id {item_id!r}")
+    return roadmap.items[0]
 
 
 async def _tickets(session: AsyncSession, root: uuid.UUID) -> list[ItemRead]:

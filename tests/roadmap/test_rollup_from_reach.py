@@ -20,6 +20,7 @@ from app.items.identity import item_id
 from app.items.plan import ConnectionRef
 from app.models import Connection, RoadmapTally, ScopeReach, ScopeState
 from app.roadmap.repository import Reached, RoadmapRepository
+from app.roadmap.service import roadmap
 from connectors.base.records import Batch, Deletion, Link, WorkItem
 from tests.conftest import add_connection
 from tests.factories import at, work_item
@@ -366,3 +367,20 @@ async def test_vendor_links_restated_without_any_change_of_the_item_move_the_rol
     await ingest_one(database, jira, Batch(items=(idea,), links=(DELIVERY,)))
     assert (await _rollup(client))["tickets_total"] == 2
     await _assert_reach_equals_walk(database, "linked again")
+
+
+async def test_one_item_s_entry_is_the_one_the_whole_roadmap_shows(
+    database: Database, client: httpx.AsyncClient
+) -> None:
+    await _build(database, client, seed=4)
+    today = datetime.now(UTC).date()
+    async with database.job_session() as session:
+        whole = await roadmap(session, connection=None, team=None, today=today)
+        assert any(entry.rollup.points_assumed for entry in whole.items), "no median at work"
+        for entry in whole.items:
+            alone = await roadmap(
+                session, connection=None, team=None, today=today, only=uuid.UUID(entry.item.id)
+            )
+            assert alone.items == [entry]
+        nobody = await roadmap(session, connection=None, team=None, today=today, only=uuid.uuid4())
+    assert nobody.items == []
