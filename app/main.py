@@ -7,8 +7,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 
 from app import health, openapi
 from app.alerts.endpoints import router as alerts_router
@@ -30,6 +33,7 @@ from app.scope.endpoints import router as scope_router
 from app.sync.endpoints import router as sync_router
 from app.sync.service import HttpOptions
 from app.teams.endpoints import router as teams_router
+from app.web.errors import error_page, wants_page
 from app.web.views import STATIC
 from app.web.views import router as dashboard_router
 from app.webhooks.door import WebhookDoor
@@ -69,6 +73,8 @@ def create_app(
     app.state.sync_tasks = set()  # syncs started by the API, running in the background
     app.state.http = http or HttpOptions()
     app.add_exception_handler(BridgeError, _bridge_error)  # type: ignore[arg-type]
+    app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected_error)
     app.add_middleware(WebhookDoor)  # answers POST /webhooks/{connection} before routing
     app.include_router(webhook_receiver)  # the door's route, for the schema
@@ -100,10 +106,30 @@ def create_worker_app() -> FastAPI:
     return create_app(Settings(), migrate=False)
 
 
-async def _bridge_error(_request: Request, error: BridgeError) -> JSONResponse:
+async def _bridge_error(request: Request, error: BridgeError) -> Response:
+    if wants_page(request):
+        return error_page(request, error.status_code, error.message)
     return JSONResponse({"detail": error.message}, error.status_code, headers=error.headers)
 
 
-async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
+async def _http_error(request: Request, error: HTTPException) -> Response:
+    """Routing's errors (no such page, method not allowed) as pages for a browser;
+    redirects and everything else as FastAPI answers them."""
+    if error.status_code >= 400 and wants_page(request):
+        return error_page(request, error.status_code, str(error.detail))
+    return await http_exception_handler(request, error)
+
+
+async def _invalid_request(request: Request, error: RequestValidationError) -> Response:
+    if wants_page(request):
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        return error_page(request, 422, problems)
+    return await request_validation_exception_handler(request, error)
+
+
+async def _unexpected_error(request: Request, error: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
-    return JSONResponse({"detail": "internal error; the server log has the details"}, 500)
+    message = "internal error; the server log has the details"
+    if wants_page(request):
+        return error_page(request, 500, message)
+    return JSONResponse({"detail": message}, 500)

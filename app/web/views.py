@@ -87,7 +87,7 @@ router = APIRouter(include_in_schema=False)
 pages = APIRouter(include_in_schema=False, dependencies=[Depends(require_login)])
 
 
-def _render(request: Request, name: str, code: int = 200, **context: Any) -> HTMLResponse:
+def render(request: Request, name: str, code: int = 200, **context: Any) -> HTMLResponse:
     settings = request.app.state.settings
     context |= {"page": name.removesuffix(".html"), "with_login": bool(settings.api_tokens)}
     return templates.TemplateResponse(
@@ -117,7 +117,7 @@ async def roadmap_page(
         "source": sorted({e.item.source for e in every}),
         "status": STATUSES,
     }
-    return _render(
+    return render(
         request, "roadmap.html", rows=rows(shown, scale, today), scale=scale, today=today,
         total=len(every), filters=filters, choices=choices,
     )  # fmt: skip
@@ -135,7 +135,7 @@ async def roadmap_item_page(item_id: str, request: Request, session: SessionDep)
     scope = await scope_service.list_changes(
         session, ScopeFilters(roadmap_item=root), None, MAX_SCOPE_CHANGES
     )
-    return _render(
+    return render(
         request, "item.html", entry=entry, split=split, unit=unit,
         scope_note=scope_badge(entry.rollup), groups=by_team_and_tool(tickets),
         ticket_count=len(tickets), burn=burn_up_chart(points), points=points, today=today,
@@ -179,12 +179,12 @@ async def take_baseline(item_id: str, request: Request, session: SessionDep) -> 
 
 @pages.get("/teams", response_class=HTMLResponse)
 async def teams_page(request: Request, session: SessionDep) -> HTMLResponse:
-    return _render(request, "teams.html", teams=(await teams(session, _today())).teams)
+    return render(request, "teams.html", teams=(await teams(session, _today())).teams)
 
 
 @pages.get("/people", response_class=HTMLResponse)
 async def people_page(request: Request, session: SessionDep) -> HTMLResponse:
-    return _render(request, "people.html", people=(await people(session)).people)
+    return render(request, "people.html", people=(await people(session)).people)
 
 
 def monday_of(today: date) -> datetime:
@@ -211,7 +211,7 @@ async def changes_page(
     page = await changes_service.changes(
         session, filters, limit=CHANGES_PER_PAGE, cursor=cursor or None
     )
-    return _render(request, "changes.html", changes=page.changes, since=start,
+    return render(request, "changes.html", changes=page.changes, since=start,
                    next_cursor=page.next_cursor, team=team, connection=connection)  # fmt: skip
 
 
@@ -219,7 +219,7 @@ async def changes_page(
 async def connections_page(
     request: Request, session: SessionDep, vault: VaultDep, started: str | None = None
 ) -> HTMLResponse:
-    return _render(
+    return render(
         request, "connections.html",
         connections=await connections_service.list_all(session, vault),
         runs=await recent_runs(session, None, RECENT_RUNS),
@@ -237,7 +237,7 @@ async def sync_now(name: str, request: Request) -> RedirectResponse:
 
 @router.get("/login", response_class=HTMLResponse)
 async def login_page(request: Request, next: str = "/") -> HTMLResponse:
-    return _render(request, "login.html", next=auth.local_path(next), error=None)
+    return render(request, "login.html", next=auth.local_path(next), error=None)
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -249,7 +249,7 @@ async def login(request: Request, settings: SettingsDep) -> Response:
         return RedirectResponse(target, status.HTTP_303_SEE_OTHER)
     token = form.get("token", "")
     if not auth.known_token(settings, token):
-        return _render(request, "login.html", 401, next=target, error="That token is not valid.")
+        return render(request, "login.html", 401, next=target, error="That token is not valid.")
     response = RedirectResponse(target, status.HTTP_303_SEE_OTHER)
     response.set_cookie(
         auth.COOKIE, auth.session_mark(token), httponly=True, samesite="strict",

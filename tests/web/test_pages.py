@@ -105,6 +105,31 @@ async def test_an_unknown_roadmap_item_is_404(
     response = await client.get(path)
     assert response.status_code == 404
     assert "no roadmap item" in response.json()["detail"]
+    page = await client.get(path, headers=BROWSER)
+    assert (page.status_code, page.headers["content-type"]) == (404, "text/html; charset=utf-8")
+    assert "404 Not Found" in page.text
+    assert "no roadmap item with id" in page.text
+    assert 'href="/teams"' in page.text  # the dashboard's navigation, to go on from there
+
+
+BROWSER = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+
+
+async def test_a_browser_gets_errors_as_pages_and_machines_as_json(
+    client: httpx.AsyncClient, organisation: ConnectionRef
+) -> None:
+    missing = await client.get("/no-such-page", headers=BROWSER)
+    assert (missing.status_code, "404 Not Found" in missing.text) == (404, True)
+    invalid = await client.get("/changes", params={"since": "last tuesday"}, headers=BROWSER)
+    assert invalid.status_code == 422
+    assert "text/html" in invalid.headers["content-type"]
+    assert "since" in invalid.text
+    api = await client.get("/api/v1/roadmap", params={"as_of": "2999-01-01"}, headers=BROWSER)
+    assert api.status_code == 422
+    assert "in the future" in api.json()["detail"]
+    hostile = await client.get(f"/roadmap/{HOSTILE}", headers=BROWSER)
+    assert hostile.status_code == 404
+    assert HOSTILE not in hostile.text
 
 
 @pytest.mark.parametrize(
