@@ -15,6 +15,8 @@ from app.credentials import CredentialVault
 from app.errors import Conflict, NotFound, Unprocessable
 from app.models import Connection
 from app.models.base import utcnow
+from app.scope.repository import ScopeRepository
+from app.scope.track import track_scope
 from app.sync.repository import plan_of
 from connectors.base.contract import ConnectionConfig
 from connectors.base.kinds import KINDS
@@ -135,11 +137,15 @@ def _checked_scopes(kind: str, scopes: list[str]) -> list[str]:
 
 
 async def remove(session: AsyncSession, name: str) -> None:
-    """Removes the connection from use; what it stored is kept (nothing observed is lost)."""
+    """Removes the connection from use; what it stored is kept (nothing observed is
+    lost). Its tickets leave the scopes of the roadmap items they were in, as of now,
+    and each departure is recorded as a scope change."""
     connection = await _live(session, name)
     connection.removed_at = utcnow()
     connection.enabled = False
     await session.flush()
+    reached = await ScopeRepository(session).reached_from(connection.id)
+    await track_scope(session, dict.fromkeys(reached, connection.removed_at))
 
 
 async def _live(session: AsyncSession, name: str) -> Connection:

@@ -232,6 +232,11 @@ class ScopeRepository:
                 stored[root][item] = Reached(*fields)
         return stored
 
+    async def reached_from(self, connection: uuid.UUID) -> list[uuid.UUID]:
+        """The items of `connection` some roadmap item reached when last computed."""
+        query = select(reach_table.c.item_id).where(reach_table.c.connection_id == connection)
+        return sorted(set(await self.session.scalars(query.distinct())))
+
     async def write_reach(self, rows: dict[tuple[uuid.UUID, uuid.UUID], Reached | None]) -> None:
         """Store what each (root, item) reached is now; None: no longer reached. The
         roots' tallies follow in the same transaction."""

@@ -351,6 +351,13 @@ async def test_tickets_of_a_removed_connection_leave_the_rollup(
     assert (rollup["tickets_total"], rollup["points_total"], list(rollup["teams"])) == (
         2, 8, ["payments"],
     )  # fmt: skip
+    # Its departure is a scope change against the baseline (taken with the first
+    # target date), once: removal is a change of scope like any other.
+    changes = (await client.get("/api/v1/scope-changes")).json()["changes"]
+    removed = [c for c in changes if c["type"] == "ticket_removed"]
+    github_7 = str(item_id(github.id, "7"))
+    assert [(c["ticket"], c["points_delta"]) for c in removed] == [(github_7, -2.0)]
+    assert rollup["scope"]["removed_tickets"] == 1
 
 
 async def test_vendor_links_restated_without_any_change_of_the_item_move_the_rollup(
