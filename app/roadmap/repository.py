@@ -12,16 +12,11 @@ from typing import Any, TypeVar
 from sqlalchemy import (
     CTE,
     ColumnElement,
-    Date,
-    Float,
     Row,
     Select,
-    Uuid,
     and_,
-    cast,
     func,
     literal,
-    null,
     select,
     union_all,
 )
@@ -90,13 +85,7 @@ class RoadmapRepository:
             (row.team, row.estimate, row.closed_at) for row in await self.session.execute(query)
         ]
 
-    async def reached(
-        self,
-        roots: Sequence[uuid.UUID],
-        as_of: datetime | None = None,
-        *,
-        tallied: Sequence[uuid.UUID] | None = None,
-    ) -> Reached:
+    async def reached(self, roots: Sequence[uuid.UUID], as_of: datetime | None = None) -> Reached:
         """What the live tickets reachable from each root over active delivery
         links (at any depth, through live items only, each once) add up to, per
         team; and the estimates among them. Now, the tallies are read from
@@ -104,25 +93,59 @@ class RoadmapRepository:
         true on every ingest and manual link change; a root it never computed (a
         store upgraded from before scope tracking, not touched since) is walked
         instead. With `as_of`, links, items and ticket fields as they were then,
-        which history gives ticket by ticket. `tallied`: the roots whose tallies are
-        wanted when not all (the estimates always span every root)."""
+        which history gives ticket by ticket."""
         if not roots:
             return Reached({}, [])
         if as_of is not None:
             reach = self._reach(roots, as_of)
             return await self._reached_then(reach, self._tickets(reach), as_of)
+        return Reached(await self.tallies_now(roots), await self.estimates_now(roots))
+
+    async def tallies_now(
+        self, roots: Sequence[uuid.UUID], *, tallied: Sequence[uuid.UUID] | None = None
+    ) -> dict[uuid.UUID, dict[str | None, Tally]]:
+        """The tallies reached() gives now, of the roots `tallied` when not all: kept ones
+        read, the others walked and summed."""
+        if not roots:
+            return {}
         tracked = await self._tracked(roots)
-        walked = [root for root in roots if root not in tracked]
-        wanted = tracked if tallied is None else tracked.intersection(tallied)
-        found = Reached(await tallies.read(self.session, sorted(wanted)), [])
+        wanted = roots if tallied is None else tallied
+        found = await tallies.read(self.session, sorted(tracked.intersection(wanted)))
+        walked = [root for root in wanted if root not in tracked]
+        if walked:
+            tickets = self._walked_tickets(walked).subquery()
+            team = team_key(tickets.c.team)
+            query = select(tickets.c.root_id, team, *sums(tickets)).group_by(
+                tickets.c.root_id, team
+            )
+            for root, team_name, *values in await self.session.execute(query):
+                found[root][team_name or None] = Tally(*values)
+        return found
+
+    async def estimates_now(self, roots: Sequence[uuid.UUID]) -> list[Estimates]:
+        """The estimates reached() gives now: of every counted ticket the roots reach, once each."""
+        if not roots:
+            return []
+        tracked = await self._tracked(roots)
         parts = [self._kept_tickets(tracked)] if tracked else []
+        walked = [root for root in roots if root not in tracked]
         if walked:
             parts.append(self._walked_tickets(walked))
-        counted = parts[0] if len(parts) == 1 else union_all(*parts)
-        # Read twice (walked tallies, estimates): scanning beats writing it out once.
-        inlined = counted.cte("counted").prefix_with("NOT MATERIALIZED", dialect="postgresql")
-        await self._sums(inlined, found, tally_walked=bool(walked))
-        return found
+        counted = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+        team = team_key(counted.c.team)
+        each_once = (
+            select(counted.c.item_id, team.label("team"), counted.c.estimate)
+            .where(counted.c.estimate.is_not(None))
+            .distinct()
+            .subquery()
+        )
+        query = select(each_once.c.team, each_once.c.estimate, func.count()).group_by(
+            each_once.c.team, each_once.c.estimate
+        )
+        return [
+            Estimates(team_name or None, estimate, count)
+            for team_name, estimate, count in await self.session.execute(query)
+        ]
 
     async def _tracked(self, roots: Sequence[uuid.UUID]) -> frozenset[uuid.UUID]:
         """The roots whose scope tracking computed (a scope_states row, and then
@@ -201,36 +224,6 @@ class RoadmapRepository:
             .where(active, alive)
         )
         return first.union(step)
-
-    async def _sums(self, reach: CTE, found: Reached, *, tally_walked: bool) -> None:
-        """Into `found`: the estimates of the counted tickets `reach` holds and, when
-        asked, the tallies of its walked roots, in one statement, so that it is read
-        once. A row with a root is one team's tally of a walked root; a row without
-        one counts the distinct tickets of a team carrying an estimate."""
-        team = team_key(reach.c.team)
-        each_once = (
-            select(reach.c.item_id, team.label("team"), reach.c.estimate)
-            .where(reach.c.estimate.is_not(None))
-            .distinct()
-            .subquery()
-        )
-        nothing = [literal(0), literal(0), literal(0.0), literal(0.0), literal(0),
-                   cast(null(), Date), literal(0), literal(0.0), literal(0)]  # fmt: skip
-        query: Any = select(
-            cast(null(), Uuid), each_once.c.team, each_once.c.estimate, func.count(), *nothing
-        ).group_by(each_once.c.team, each_once.c.estimate)
-        if tally_walked:
-            walked = (
-                select(reach.c.root_id, team, cast(null(), Float), *sums(reach))
-                .where(reach.c.walked)
-                .group_by(reach.c.root_id, team)
-            )
-            query = union_all(walked, query)
-        for root, team_name, estimate, *values in await self.session.execute(query):
-            if root is None:
-                found.estimates.append(Estimates(team_name or None, estimate, values[0]))
-            else:
-                found.tallies[root][team_name or None] = Tally(*values)
 
     async def _reached_then(
         self, reach: CTE, tickets: ColumnElement[bool], as_of: datetime

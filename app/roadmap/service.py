@@ -3,6 +3,7 @@ deliver it, and when its remaining work is likely done."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import dialect_of
 from app.items.as_of import values_at
 from app.items.plan import TRACKED_FIELDS
 from app.items.schemas import ItemRead
@@ -22,7 +24,7 @@ from app.roadmap.forecast import (
     shared_pace,
     weekly_pace,
 )
-from app.roadmap.repository import RoadmapRepository
+from app.roadmap.repository import Reached, RoadmapRepository
 from app.roadmap.rollup import Medians, Rollup, roll_up, team_medians
 from app.roadmap.schemas import (
     ForecastRead,
@@ -31,7 +33,7 @@ from app.roadmap.schemas import (
     RollupRead,
     ScopeRead,
 )
-from app.schemas import read_model
+from app.schemas import trusted_model
 from app.scope.metrics import ScopeFigures
 from app.scope.repository import ScopeFiguresRepository
 
@@ -57,8 +59,8 @@ async def roadmap(
     every = await repository.roadmap_rows(connection=connection, team=team, as_of=moment)
     roots = [root for root in every if only is None or root.id == only]
     shown = await _items_as_of(session, roots, moment)
-    reached = await repository.reached(
-        [root.id for root in every], as_of=moment, tallied=[root.id for root in roots]
+    reached = await _reached(
+        repository, [root.id for root in every], [root.id for root in roots], moment
     )
     medians = team_medians(reached.estimates)
     paces = await _paces(repository, medians, today)
@@ -75,6 +77,28 @@ async def roadmap(
     return RoadmapRead(items=entries)
 
 
+async def _reached(
+    repository: RoadmapRepository,
+    every: list[uuid.UUID],
+    shown: list[uuid.UUID],
+    moment: datetime | None,
+) -> Reached:
+    """The tallies of the roots `shown`, and the estimates of `every` root's tickets
+    (the teams' medians span the whole view). Now, on PostgreSQL, the estimates
+    are counted on a connection of their own while this one reads the tallies:
+    the two statements run at once, on two cores."""
+    if moment is not None:
+        return await repository.reached(every, as_of=moment)
+    session = repository.session
+    if dialect_of(session) != "postgresql":
+        tallies = await repository.tallies_now(every, tallied=shown)
+        return Reached(tallies, await repository.estimates_now(every))
+    async with AsyncSession(session.bind) as side, asyncio.TaskGroup() as both:
+        tallies_task = both.create_task(repository.tallies_now(every, tallied=shown))
+        estimates_task = both.create_task(RoadmapRepository(side).estimates_now(every))
+    return Reached(tallies_task.result(), estimates_task.result())
+
+
 async def _items_as_of(
     session: AsyncSession, roots: list[Row[Any]], moment: datetime | None
 ) -> list[ItemRead]:
@@ -87,7 +111,7 @@ async def _items_as_of(
 
 def _shown(root: Row[Any]) -> ItemRead:
     """ItemRead.of for a row of RoadmapRepository.roadmap_rows."""
-    return read_model(
+    return trusted_model(
         ItemRead, root, id=str(root.id), connection=root.connection_name,
         parent=str(root.parent_id) if root.parent_id else None,
         deleted=root.deleted_at is not None,
