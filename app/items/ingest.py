@@ -70,7 +70,7 @@ async def _ingest(
     await writes.append_events(plan.events)
     relinked = await _reconcile_vendor_links(LinkRepository(session), connection, batch.links, plan)
     await resolve_links(session, connection.id, plan)
-    await track_scope(session, relinked | _touched(plan))
+    await track_scope(session, relinked | _touched(plan), _new_below_roadmap(plan))
     if batch.cursor is not None:
         await CursorRepository(session).save(connection.id, batch.cursor.scope, batch.cursor.value)
     return IngestResult(plan.counts, set(plan.rows) | set(plan.tombstoned))
@@ -80,6 +80,11 @@ def _touched(plan: IngestPlan) -> dict[uuid.UUID, datetime]:
     """Every item this batch wrote or deleted, with the time of that change."""
     touched = {item: row["source_updated_at"] for item, row in plan.rows.items()}
     return touched | plan.tombstoned
+
+
+def _new_below_roadmap(plan: IngestPlan) -> set[uuid.UUID]:
+    """The items this batch stored for the first time that are not roadmap items."""
+    return {item for item in plan.first_seen if plan.rows[item]["kind"] != "roadmap_item"}
 
 
 async def _absent(
