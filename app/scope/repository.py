@@ -132,7 +132,9 @@ class ScopeRepository:
 
     async def delivered(self, items: Collection[uuid.UUID]) -> set[uuid.UUID]:
         """Those of `items` an active delivery link from a live item leads to."""
-        return {target for target, _, _ in await self._delivering(sorted(items))}
+        # Unsorted: a read needs no order, and sorting a batch of uuids (compared in
+        # Python) costs half a millisecond per thousand.
+        return {target for target, _, _ in await self._delivering(list(items))}
 
     async def _delivering(self, targets: Sequence[uuid.UUID]) -> list[tuple[Any, ...]]:
         """(target, source, source's kind) of the active delivery links into `targets`
