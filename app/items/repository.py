@@ -4,7 +4,7 @@ and the read side of the items API."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -83,8 +83,10 @@ class ItemWriteRepository:
             (row.external_id, row.source_updated_at) for row in await self.session.execute(query)
         ]
 
-    async def upsert(self, rows: Iterable[Row]) -> None:
-        await upsert_rows(self.session, rows, utcnow())
+    async def upsert(self, rows: Iterable[Row], absent: Container[uuid.UUID]) -> None:
+        """Write whole rows; `absent`: ids with no row yet, none of them can get one
+        before commit (the write turn of serialize_writes is held)."""
+        await upsert_rows(self.session, rows, utcnow(), absent)
 
     async def tombstone(self, deleted: dict[uuid.UUID, datetime]) -> None:
         if not deleted:

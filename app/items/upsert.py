@@ -6,12 +6,14 @@ column by column plus each column's type processing: a fifth of ingest's time
 for a batch of new items. Here the statement is compiled once per dialect, and
 each row becomes the list of values the driver takes, converted by the very
 bind processors SQLAlchemy would apply; the bookkeeping times, the same for a
-whole batch, are converted once per batch.
+whole batch, are converted once per batch. On PostgreSQL the rows the caller
+knows are absent go in by COPY instead (asyncpg's binary copy, the same values).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import uuid
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -40,6 +42,8 @@ class DriverUpsert:
     """The compiled upsert and how a planned row becomes its driver parameters."""
 
     sql: str
+    columns: tuple[str, ...]  # the columns of the parameters, in order
+    copies: bool  # whether the driver can COPY rows in (asyncpg)
     values_of: Callable[[Mapping[str, Any]], tuple[Any, ...]]  # a row's values, in order
     conversions: tuple[tuple[int, Processor], ...]  # (position, bind processor)
     bookkeeping: tuple[Processor | None, ...]  # the processor of each BOOKKEEPING column
@@ -56,11 +60,28 @@ class DriverUpsert:
 
 
 async def upsert_rows(
-    session: AsyncSession, rows: Iterable[Mapping[str, Any]], now: datetime
+    session: AsyncSession,
+    rows: Iterable[Mapping[str, Any]],
+    now: datetime,
+    absent: Container[uuid.UUID] = frozenset(),
 ) -> None:
-    """Insert or update whole work_items rows (a stored newer version is kept)."""
+    """Insert or update whole work_items rows (a stored newer version is kept).
+
+    `absent`: ids the caller knows have no row, and that no one else can insert
+    before it commits (ingest's write turn). On PostgreSQL those rows are copied
+    in with COPY, which costs the server a third less than an upsert per row; a
+    row there after all fails the copy, and with it the transaction."""
     connection = await session.connection()
     upsert = driver_upsert(connection.dialect)
+    rows = list(rows)
+    copied = [row for row in rows if row["id"] in absent] if upsert.copies else []
+    if copied:
+        rows = [row for row in rows if row["id"] not in absent]
+        driver = (await connection.get_raw_connection()).driver_connection
+        assert driver is not None, "an open connection has its driver's connection"
+        await driver.copy_records_to_table(
+            items.name, records=upsert.parameters(copied, now), columns=upsert.columns
+        )
     parameters = upsert.parameters(rows, now)
     if parameters:
         await connection.exec_driver_sql(upsert.sql, parameters)
@@ -78,6 +99,8 @@ def driver_upsert(dialect: Dialect) -> DriverUpsert:
     processors = [_processor(compiled.binds[name].type, dialect) for name in names]
     return DriverUpsert(
         sql=compiled.string,
+        columns=tuple(names),
+        copies=dialect.driver == "asyncpg",
         values_of=itemgetter(*row_names),
         conversions=tuple(
             (position, convert)

@@ -1,9 +1,12 @@
-"""The work_items upsert at driver level (app/items/upsert.py): what it stores is
-what the ORM reads back, and it never replaces a newer stored version."""
+"""The work_items upsert at driver level (app/items/upsert.py): what it stores,
+upserted or (rows known absent, on PostgreSQL) copied in, is what the ORM reads
+back, and it never replaces a newer stored version."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+
+import pytest
 
 from app.db import Database
 from app.items.plan import ConnectionRef, record_row, tombstone_row
@@ -13,8 +16,9 @@ from tests.factories import at, deletion, work_item
 from tests.items.helpers import stored_items
 
 
+@pytest.mark.parametrize("known_absent", [False, True], ids=["upserted", "copied"])
 async def test_every_column_is_stored_as_the_orm_reads_it(
-    database: Database, connection: ConnectionRef
+    database: Database, connection: ConnectionRef, known_absent: bool
 ) -> None:
     record = work_item(
         7, 3, assignees=("ada", "bob"), labels=("bug",), estimate=2.5, priority="P1",
@@ -24,7 +28,8 @@ async def test_every_column_is_stored_as_the_orm_reads_it(
     now = utcnow()
     rows = [record_row(connection, record), tombstone_row(connection, deletion(8, 5))]
     async with database.job_session() as session:
-        await upsert_rows(session, rows, now)
+        absent = {row["id"] for row in rows} if known_absent else set()
+        await upsert_rows(session, rows, now, absent)
     stored = await stored_items(database)
     for row in rows:
         item = stored[row["external_id"]]
