@@ -5,7 +5,8 @@ For one batch, in the caller's transaction:
   2. read the stored state of the batch's items (one query per 1000 ids), and
      turn a full listing of a scope (Presence) into deletions of what it lacks;
   3. plan: newest version wins, older ones are counted stale (app/items/plan.py);
-  4. upsert the changed rows in one statement, tombstone deletions (never a hard
+  4. upsert the changed rows in one statement (on PostgreSQL, those of items the
+     store never held are copied in: cheaper), tombstone deletions (never a hard
      delete), append one item_event per changed field, and the vendor's own record
      of past changes (Jira's changelog...) once each;
   5. reconcile the links the vendor states, and re-derive the links the changed
@@ -65,12 +66,12 @@ async def _ingest(
     external_ids |= {change.external_id for change in batch.history}
     stored = await writes.stored_states([item_id(connection.id, e) for e in external_ids])
     plan = plan_batch(connection, origin, stored, list(batch.items), deletions, list(batch.history))
-    await writes.upsert(plan.rows.values())
+    await writes.upsert(plan.rows.values(), absent=plan.first_seen)
     await writes.tombstone(plan.tombstoned)
     await writes.append_events(plan.events)
     relinked = await _reconcile_vendor_links(LinkRepository(session), connection, batch.links, plan)
     await resolve_links(session, connection.id, plan)
-    await track_scope(session, relinked | _touched(plan))
+    await track_scope(session, relinked | _touched(plan), _new_below_roadmap(plan))
     if batch.cursor is not None:
         await CursorRepository(session).save(connection.id, batch.cursor.scope, batch.cursor.value)
     return IngestResult(plan.counts, set(plan.rows) | set(plan.tombstoned))
@@ -80,6 +81,11 @@ def _touched(plan: IngestPlan) -> dict[uuid.UUID, datetime]:
     """Every item this batch wrote or deleted, with the time of that change."""
     touched = {item: row["source_updated_at"] for item, row in plan.rows.items()}
     return touched | plan.tombstoned
+
+
+def _new_below_roadmap(plan: IngestPlan) -> set[uuid.UUID]:
+    """The items this batch stored for the first time that are not roadmap items."""
+    return {item for item in plan.first_seen if plan.rows[item]["kind"] != "roadmap_item"}
 
 
 async def _absent(

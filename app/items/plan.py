@@ -81,7 +81,12 @@ def _identity(connection: ConnectionRef, external_id: str) -> Row:
 def record_row(connection: ConnectionRef, record: WorkItem) -> Row:
     """The work_items row of one record (every column but the bookkeeping ones)."""
     parent = record.parent_external_id
-    return _identity(connection, record.external_id) | {
+    # One literal rather than _identity(...) | {...}: ingest builds one per record.
+    return {
+        "id": item_id(connection.id, record.external_id),
+        "connection_id": connection.id,
+        "source": connection.kind,
+        "external_id": record.external_id,
         "key": record.key,
         "scope": record.scope,
         "url": record.url,

@@ -4,7 +4,7 @@ and the read side of the items API."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -33,6 +33,7 @@ from app.items.as_of import existed_at, link_active_at
 from app.items.cursor import Position
 from app.items.plan import TRACKED_FIELDS, Row
 from app.items.sql import chunked, id_in
+from app.items.upsert import upsert_rows
 from app.links.repository import DELIVERY_KINDS
 from app.models import Connection, ItemEvent, Link, WorkItem
 from app.models.base import table_of, utcnow
@@ -40,9 +41,6 @@ from app.models.base import table_of, utcnow
 items = table_of(WorkItem)
 events = table_of(ItemEvent)
 links = table_of(Link)
-
-# Columns an upsert never overwrites: identity and first sighting.
-_KEEP_ON_CONFLICT = {"id", "connection_id", "external_id", "first_seen_at"}
 
 
 class ItemWriteRepository:
@@ -85,11 +83,10 @@ class ItemWriteRepository:
             (row.external_id, row.source_updated_at) for row in await self.session.execute(query)
         ]
 
-    async def upsert(self, rows: Iterable[Row]) -> None:
-        now = utcnow()
-        values = [{**row, "first_seen_at": now, "last_written_at": now} for row in rows]
-        if values:
-            await self.session.execute(self._upsert_statement(), values)
+    async def upsert(self, rows: Iterable[Row], absent: Container[uuid.UUID]) -> None:
+        """Write whole rows; `absent`: ids with no row yet, none of them can get one
+        before commit (the write turn of serialize_writes is held)."""
+        await upsert_rows(self.session, rows, utcnow(), absent)
 
     async def tombstone(self, deleted: dict[uuid.UUID, datetime]) -> None:
         if not deleted:
@@ -110,22 +107,6 @@ class ItemWriteRepository:
                 _append_events_of(dialect_of(self.session)),
                 [{**row, "recorded_at": now} for row in rows],
             )
-
-    def _upsert_statement(self) -> Executable:
-        return _upsert_of(dialect_of(self.session))
-
-
-@cache
-def _upsert_of(dialect: str) -> Executable:
-    """The upsert of work_items, built once per dialect."""
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(items)
-    excluded = statement.excluded
-    return statement.on_conflict_do_update(
-        index_elements=[items.c.id],
-        set_={c.name: excluded[c.name] for c in items.c if c.name not in _KEEP_ON_CONFLICT},
-        # Belt and braces under serialize_writes: never replace a newer version.
-        where=items.c.source_updated_at <= excluded.source_updated_at,
-    )
 
 
 @cache

@@ -105,6 +105,8 @@ def _mentions_of(row: Row, prefix: str) -> set[tuple[str, str]]:
     text = "\n".join(part for part in (row["title"], row["description"]) if part)
     found = {(m, REFERENCE) for m in mentions_in(text)}
     found |= {(m, RULE) for m in label_mentions(row["labels"], prefix)}
+    if not found:
+        return found  # most items name nothing: spare working out their own names
     own = {row["key"], normalized_url(row["url"]) if row["url"] else None}
     return {(m, origin) for m, origin in found if m not in own}
 

@@ -27,6 +27,7 @@ costs a few queries per thousand changed items.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -48,12 +49,19 @@ from app.scope.repository import (
 ReachWrites = dict[tuple[uuid.UUID, uuid.UUID], Reached | None]
 
 
-async def track_scope(session: AsyncSession, touched: dict[uuid.UUID, datetime]) -> int:
+async def track_scope(
+    session: AsyncSession,
+    touched: dict[uuid.UUID, datetime],
+    new: Collection[uuid.UUID] = (),
+) -> int:
     """Re-detect the roadmap items `touched` (changed item -> the time it changed)
-    reaches; the number of scope changes found."""
+    reaches; the number of scope changes found. `new`: touched items stored for the
+    first time by this change, none of them a roadmap item."""
+    repository = ScopeRepository(session)
+    if new:
+        touched = await _without_unreached(repository, touched, new)
     if not touched:
         return 0
-    repository = ScopeRepository(session)
     seeds = await repository.seeds(sorted(touched))
     found = await repository.touched(seeds)
     if not found.roots:
@@ -68,6 +76,18 @@ async def track_scope(session: AsyncSession, touched: dict[uuid.UUID, datetime])
     changes = await _quick(repository, found, seeds, {r: states[r] for r in quick}, timings)
     whole = {root: item for root, item in roots.items() if root not in quick}
     return changes + (await refresh(repository, whole, timings)).changes
+
+
+async def _without_unreached(
+    repository: ScopeRepository, touched: dict[uuid.UUID, datetime], new: Collection[uuid.UUID]
+) -> dict[uuid.UUID, datetime]:
+    """`touched` without the new items no roadmap item can reach. Nothing was stored
+    for a new item (scope_reach holds only items a walk found stored), and one that
+    is not a roadmap item reaches one only over a delivery link into it: without
+    such a link it changes no scope, and leaving it out spares its lookups (most
+    of a batch of new tickets)."""
+    delivered = await repository.delivered(new)
+    return {item: at for item, at in touched.items() if item not in new or item in delivered}
 
 
 def _leaf(seed: Seed | None) -> bool:

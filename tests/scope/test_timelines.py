@@ -213,3 +213,22 @@ async def test_a_ticket_moved_from_one_idea_to_another(client: httpx.AsyncClient
         ("IDEA-1", "ticket_removed", "acme/api#1"),
         ("IDEA-2", "ticket_added", "acme/api#1"),
     ]
+
+
+async def test_a_ticket_its_epic_named_before_it_was_ingested_joins_when_it_arrives(
+    client: httpx.AsyncClient, database: Database, org: Org
+) -> None:
+    # The epic states its children before the tracker ever sent one of them: the
+    # link waits for PAY-5, which is new when it comes and still in the idea's scope.
+    links = (
+        Link(source_external_id="IDEA-1", target_external_id="PAY-1", kind="implements",
+             stated_by="IDEA-1"),
+        Link(source_external_id="PAY-1", target_external_id="PAY-5", kind="contains",
+             stated_by="PAY-1"),
+    )  # fmt: skip
+    batch = Batch(items=(idea(70), jira("PAY-1", 70, kind="epic")), links=links)
+    await ingest_one(database, org.tools["jira"], batch)
+    await org.send("jira", jira("PAY-5", 75, estimate=4))
+    # A new ticket nothing links to changes no scope.
+    await org.send("jira", jira("PAY-6", 76, estimate=7))
+    assert brief(await changes(client)) == [(75, "ticket_added", "PAY-5", None, 4, 4)]
