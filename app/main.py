@@ -65,7 +65,7 @@ def create_app(
             await upgrade_to_head(database)
         async with background_work(app, settings, database):
             yield
-        await app.state.delivery_writer.drain()
+        await app.state.delivery_writer.close()
         await database.dispose()
 
     app = FastAPI(title="Issuebridge", version="0.1.0", lifespan=lifespan)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from app.db import dialect_of, upsert_insert
+from app.db import dialect_of
 from app.models import Connection, WebhookDelivery
 from app.models.base import table_of
 
@@ -20,20 +19,6 @@ deliveries = table_of(WebhookDelivery)
 class DeliveryRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    @staticmethod
-    async def insert_new_many(
-        connection: AsyncConnection, rows: list[dict[str, Any]]
-    ) -> set[uuid.UUID]:
-        """Store each delivery unless one with its (connection, delivery id) exists,
-        also earlier in `rows`; the ids of the rows that were new. On a bare
-        connection, not a session: this runs for every group of received deliveries."""
-        statement = (
-            upsert_insert(connection, deliveries)
-            .on_conflict_do_nothing(index_elements=["connection_id", "delivery_id"])
-            .returning(deliveries.c.id)
-        )
-        return set((await connection.execute(statement, rows)).scalars())
 
     async def claim_due(self, now: datetime, limit: int) -> Sequence[WebhookDelivery]:
         """Pending deliveries that are due, oldest first, locked for this transaction.

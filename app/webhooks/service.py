@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import BadRequest, NotFound, Unauthorized
 from app.models.base import utcnow
+from app.webhooks.group_insert import NewDelivery
 from app.webhooks.repository import DeliveryRepository
 from app.webhooks.schemas import DeliveryRead, Received
 from app.webhooks.targets import WebhookTargets
@@ -41,12 +42,9 @@ async def receive(
     except WebhookRejected as rejected:
         raise BadRequest(str(rejected)) from None
     kept = {k.lower(): v for k, v in headers.items() if k.lower() not in DROPPED_HEADERS}
-    now = utcnow()
     new = await writer.store(
-        {"id": uuid.uuid4(), "connection_id": target.connection_id, "delivery_id": delivery_id,
-         "headers": kept, "body": body, "status": "pending", "attempts": 0,
-         "received_at": now, "next_attempt_at": now, "detail": None, "processed_at": None}
-    )  # fmt: skip
+        NewDelivery(uuid.uuid4(), target.connection_id, delivery_id, kept, body, utcnow())
+    )
     return Received(delivery=delivery_id, duplicate=not new)
 
 

@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
 from app.db import Database
 from app.metrics import WEBHOOK_GROUP_SIZE
-from app.webhooks.repository import DeliveryRepository
+from app.webhooks.group_insert import NewDelivery, group_insert_for
 
 log = logging.getLogger(__name__)
 
-Row = dict[str, Any]
-MAX_GROUP = 256  # rows per statement, far below either database's parameter limit
+Receipt = tuple[NewDelivery, "asyncio.Future[bool]"]
+MAX_GROUP = 256  # rows per commit: bounds how long one group holds SQLite's write lock
 
 
 class DeliveryWriter:
@@ -29,17 +28,17 @@ class DeliveryWriter:
     writer anyway): a slow commit then delays only its own group."""
 
     def __init__(self, database: Database, *, writers: int | None = None) -> None:
-        self.database = database
         self.writers = writers or (1 if database.is_sqlite else 4)
-        self._gathering: list[tuple[Row, asyncio.Future[bool]]] = []
+        self._inserts = group_insert_for(database)
+        self._gathering: list[Receipt] = []
         self._flushers: set[asyncio.Task[None]] = set()
         self.commits = 0
 
-    async def store(self, row: Row) -> bool:
+    async def store(self, delivery: NewDelivery) -> bool:
         """Commit the delivery unless one with its (connection, delivery id) is
         stored; True when it was new. Raises what the write raised."""
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._gathering.append((row, future))
+        self._gathering.append((delivery, future))
         if len(self._flushers) < self.writers:
             flusher = asyncio.create_task(self._flush(), name="webhook group commit")
             self._flushers.add(flusher)
@@ -52,18 +51,22 @@ class DeliveryWriter:
         while self._flushers:
             await asyncio.gather(*self._flushers, return_exceptions=True)
 
+    async def close(self) -> None:
+        """Drain, then let go of the connections the writes kept."""
+        await self.drain()
+        await self._inserts.close()
+
     async def _flush(self) -> None:
         while self._gathering:
             group = self._gathering[:MAX_GROUP]
             del self._gathering[:MAX_GROUP]
             # One order of keys in every group: concurrent groups never deadlock.
-            group.sort(key=lambda entry: (str(entry[0]["connection_id"]), entry[0]["delivery_id"]))
+            group.sort(key=_key_of_receipt)
             await self._write(group)
 
-    async def _write(self, group: list[tuple[Row, asyncio.Future[bool]]]) -> None:
+    async def _write(self, group: list[Receipt]) -> None:
         try:
-            async with self.database.writer.begin() as connection:
-                new = await DeliveryRepository.insert_new_many(connection, [r for r, _ in group])
+            new = await self._inserts.insert([delivery for delivery, _ in group])
         except Exception as error:  # every receipt of the group answers with the failure
             log.warning("storing %d webhook deliveries failed: %r", len(group), error)
             for _, future in group:
@@ -72,6 +75,10 @@ class DeliveryWriter:
             return
         self.commits += 1
         WEBHOOK_GROUP_SIZE.observe(len(group))
-        for row, future in group:
+        for delivery, future in group:
             if not future.done():
-                future.set_result(row["id"] in new)
+                future.set_result(delivery.id in new)
+
+
+def _key_of_receipt(receipt: Receipt) -> tuple[str, str]:
+    return receipt[0].key

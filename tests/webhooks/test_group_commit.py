@@ -13,11 +13,16 @@ from app.db import Database
 from app.items.plan import ConnectionRef
 from app.models import WebhookDelivery
 from app.models.base import utcnow
+from app.webhooks.group_insert import NewDelivery
 from app.webhooks.writer import DeliveryWriter
 from tests.real_fixtures import raw_bytes
 from tests.webhooks.helpers import add_receiving_connection, signed_headers
 
 BODY = raw_bytes("github", "issues.opened.json")
+
+
+def _delivery(connection_id: uuid.UUID, delivery_id: str) -> NewDelivery:
+    return NewDelivery(uuid.uuid4(), connection_id, delivery_id, {}, b"{}", utcnow())
 
 
 async def _stored_ids(database: Database) -> list[str]:
@@ -48,42 +53,23 @@ async def test_a_burst_is_stored_once_each_in_fewer_commits(
 
 async def test_a_failed_commit_answers_every_receipt_of_its_group(database: Database) -> None:
     writer = DeliveryWriter(database)
-    rows = [
-        {
-            "id": uuid.uuid4(),
-            "connection_id": uuid.uuid4(),
-            "delivery_id": f"d{n}",
-            "headers": {},
-            "body": b"{}",
-            "status": "pending",
-            "attempts": 0,
-            "received_at": None,
-            "next_attempt_at": None,
-            "detail": None,
-            "processed_at": None,
-        }
-        for n in range(3)
-    ]  # fmt: skip  (no such connection, and no times: the database refuses the group)
-    results = await asyncio.gather(*(writer.store(row) for row in rows), return_exceptions=True)
+    # No such connection: the foreign key refuses the whole group.
+    orphans = [_delivery(uuid.uuid4(), f"d{n}") for n in range(3)]
+    results = await asyncio.gather(*map(writer.store, orphans), return_exceptions=True)
     assert all(isinstance(result, Exception) for result in results)
     assert await _stored_ids(database) == []
-    await writer.drain()
+    await writer.close()
 
 
 async def test_drain_waits_for_receipts_in_flight(
     database: Database, connection: ConnectionRef
 ) -> None:
     writer = DeliveryWriter(database)
-    now = utcnow()
     stores = [
-        asyncio.create_task(writer.store(
-            {"id": uuid.uuid4(), "connection_id": connection.id, "delivery_id": d,
-             "headers": {}, "body": b"{}", "status": "pending", "attempts": 0,
-             "received_at": now, "next_attempt_at": now, "detail": None, "processed_at": None}
-        ))
-        for d in ("a", "b", "c")
-    ]  # fmt: skip
+        asyncio.create_task(writer.store(_delivery(connection.id, d))) for d in ("a", "b", "c")
+    ]
     await asyncio.sleep(0)  # every receipt has joined a group; none is written yet
     await writer.drain()
     assert sorted(await _stored_ids(database)) == ["a", "b", "c"]
     assert await asyncio.gather(*stores) == [True, True, True]
+    await writer.close()
