@@ -4,15 +4,18 @@ Every delivery needs its connection's kind and opened webhook secret before it i
 verified. Reading and decrypting them per request would cost more than storing the
 delivery, so they are kept for `ttl` seconds per connection name. An edit or removal
 through this process's API forgets the entry at once; another process sees it at
-the latest `ttl` seconds later.
+the latest `ttl` seconds later. When an entry expires under load, the requests
+that find it gone share one read instead of each reading and decrypting it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from app.connections.service import connector_config
 from app.credentials import CredentialVault
@@ -46,6 +49,7 @@ class WebhookTargets:
         self.ttl = ttl
         self.clock = clock
         self._kept: dict[str, tuple[float, WebhookTarget]] = {}
+        self._reads: dict[str, asyncio.Future[WebhookTarget]] = {}
 
     async def get(self, name: str) -> WebhookTarget:
         """The live connection `name` as a webhook target; NotFound when there is none
@@ -54,12 +58,23 @@ class WebhookTargets:
         kept = self._kept.get(name)
         if kept is not None and kept[0] > self.clock():
             return kept[1]
-        target = await self._read(name)
-        self._kept[name] = (self.clock() + self.ttl, target)
-        return target
+        read = self._reads.get(name)
+        if read is None:
+            read = self._reads[name] = asyncio.ensure_future(self._read(name))
+            read.add_done_callback(partial(self._keep, name))
+        # Shielded: a request that goes away must not cancel the others' read.
+        return await asyncio.shield(read)
 
     def forget(self, name: str) -> None:
         self._kept.pop(name, None)
+        self._reads.pop(name, None)  # a read in flight may predate the edit: not kept
+
+    def _keep(self, name: str, read: asyncio.Future[WebhookTarget]) -> None:
+        if self._reads.get(name) is not read:
+            return  # forgotten while it was read
+        del self._reads[name]
+        if not read.cancelled() and read.exception() is None:
+            self._kept[name] = (self.clock() + self.ttl, read.result())
 
     async def _read(self, name: str) -> WebhookTarget:
         async with self.database.request_session(writes=False) as session:

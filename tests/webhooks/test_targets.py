@@ -3,6 +3,8 @@ edit through the API is seen at once; on both databases."""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
@@ -61,3 +63,17 @@ async def test_unknown_names_are_not_kept(client: httpx.AsyncClient, database: D
         await targets.get("gh")
     await add_receiving_connection(client)
     assert (await targets.get("gh")).config.name == "gh"
+
+
+async def test_requests_that_find_an_entry_expired_share_one_read(
+    client: httpx.AsyncClient, database: Database
+) -> None:
+    await add_receiving_connection(client)
+    now = [100.0]
+    targets = WebhookTargets(database, VAULT, ttl=5.0, clock=lambda: now[0])
+    first = await targets.get("gh")
+    now[0] += 5.1
+    found = await asyncio.gather(*(targets.get("gh") for _ in range(8)))
+    assert all(target is found[0] for target in found)  # each read makes a new target
+    assert found[0] is not first
+    assert await targets.get("gh") is found[0]  # and it is kept
