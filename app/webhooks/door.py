@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import orjson
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.errors import BadRequest, BridgeError, PayloadTooLarge
@@ -39,7 +38,7 @@ class WebhookDoor:
             return
         state = scope["app"].state
         try:
-            received = await accept(state, name, Headers(scope=scope), receive)
+            received = await accept(state, name, _headers_of(scope), receive)
         except ClientGone:
             return
         except BridgeError as error:
@@ -85,6 +84,14 @@ async def read_capped(receive: Receive, headers: Mapping[str, str], limit: int) 
     if not size:
         raise BadRequest("the body is empty")
     return b"".join(chunks)
+
+
+def _headers_of(scope: Scope) -> dict[str, str]:
+    """The request's headers decoded once: verifying, finding the delivery id and
+    keeping the headers each read them, and Starlette's Headers decodes per read.
+    ASGI gives the names lowercased; a repeated name keeps its last value, as the
+    connectors' own lookups do."""
+    return {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
 
 
 def _connection_of(scope: Scope) -> str | None:
