@@ -41,7 +41,10 @@ again is answered 200 duplicate.
 
 CPU: per phase, the CPU time of the server, of the load generator and (PostgreSQL)
 of all postgres processes, in cores (CPU seconds / wall seconds), and the machine's
-busy cores from /proc/stat. Before each measured phase the script waits, polling
+busy cores from /proc/stat. Before each measured phase the script writes out what the
+earlier phases left for the disk (PostgreSQL: CHECKPOINT; then sync(2)): a saturation
+phase writes ~300 MB, and 20-30 s later any commit (a probe's one-row INSERTs too) could
+stall ~100 ms, inside whichever phase came next. Then it waits, polling
 every 30 s, while another benchmark (a process running bench/ or tap-github that is
 not ours) is running, and (at most --max-wait s) while more than --max-background
 cores are busy; the busy cores just before the phase are reported.
@@ -516,6 +519,11 @@ class Store:
     name: str
     url: str
 
+    def settle(self) -> None:
+        """Write out what earlier phases left for the disk (the OS's dirty pages),
+        so a phase does not pay for the writes of the one before it."""
+        os.sync()
+
     def create(self) -> None:
         raise NotImplementedError
 
@@ -572,6 +580,11 @@ class PostgresStore(Store):
     def drop(self) -> None:
         sql = f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)"
         asyncio.run(self._execute(self.admin_dsn, sql))
+
+    def settle(self) -> None:
+        # A checkpoint writes out the dirty shared buffers too, then os.sync() the rest.
+        asyncio.run(self._execute(self.admin_dsn, "CHECKPOINT"))
+        super().settle()
 
     def deliveries(self) -> tuple[int, int]:
         sql = "SELECT count(*), count(DISTINCT delivery_id) FROM webhook_deliveries"
@@ -734,6 +747,7 @@ def run_once(store: Store, run: int, args: argparse.Namespace) -> RunResult:
                             signature=signed,
                         )  # fmt: skip
                         log(f"{store.name} run {run}: {name} {kind}")
+                        store.settle()
                         phase = measured_phase(server, spec, args, postgres=postgres)
                         phases[name][kind] = phase
                         log(
