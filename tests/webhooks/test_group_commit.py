@@ -14,6 +14,7 @@ from app.items.plan import ConnectionRef
 from app.models import WebhookDelivery
 from app.models.base import utcnow
 from app.webhooks.group_insert import NewDelivery
+from app.webhooks.repository import DeliveryRepository
 from app.webhooks.writer import DeliveryWriter
 from tests.real_fixtures import raw_bytes
 from tests.webhooks.helpers import add_receiving_connection, signed_headers
@@ -73,3 +74,24 @@ async def test_drain_waits_for_receipts_in_flight(
     assert sorted(await _stored_ids(database)) == ["a", "b", "c"]
     assert await asyncio.gather(*stores) == [True, True, True]
     await writer.close()
+
+
+async def test_a_stored_delivery_reads_back_through_the_orm_as_given(
+    database: Database, connection: ConnectionRef
+) -> None:
+    writer = DeliveryWriter(database)
+    given = NewDelivery(
+        uuid.uuid4(), connection.id, "read-back", {"x-github-event": "issues"}, BODY, utcnow()
+    )
+    assert await writer.store(given) is True
+    await writer.close()
+    async with database.job_session() as session:
+        stored = await session.get(WebhookDelivery, given.id)
+        due = await DeliveryRepository(session).claim_due(utcnow(), limit=10)
+    assert stored is not None
+    assert (stored.connection_id, stored.delivery_id) == (given.connection_id, "read-back")
+    assert (stored.headers, stored.body) == (given.headers, BODY)
+    assert stored.received_at == stored.next_attempt_at == given.received_at
+    assert (stored.status, stored.attempts) == ("pending", 0)
+    assert stored.event is stored.detail is stored.processed_at is None
+    assert [delivery.id for delivery in due] == [given.id]  # due at once, as times compare
