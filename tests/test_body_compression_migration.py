@@ -4,12 +4,10 @@ not compress)."""
 
 from __future__ import annotations
 
-from alembic import command
 from sqlalchemy import text
-from sqlalchemy.engine import Connection
 
 from app.db import Database
-from app.schema import alembic_config
+from tests.migration_steps import migrate
 
 BEFORE = "5e0c3a9f71b4"  # 0009, the last revision without it
 
@@ -17,16 +15,6 @@ COMPRESSION = """
 SELECT attcompression::text FROM pg_attribute
 WHERE attrelid = 'webhook_deliveries'::regclass AND attname = 'body'
 """
-
-
-async def _migrate(database: Database, to: str, step: str) -> None:
-    def run(connection: Connection) -> None:
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        getattr(command, step)(config, to)
-
-    async with database.writer.begin() as connection:
-        await connection.run_sync(run)
 
 
 async def _body_compression(database: Database) -> str:
@@ -38,9 +26,9 @@ async def test_bodies_are_compressed_with_lz4_then_back_to_the_default(postgres_
     database = Database(postgres_url)
     try:
         assert await _body_compression(database) == "l"  # lz4
-        await _migrate(database, BEFORE, "downgrade")
+        await migrate(database, BEFORE, "downgrade")
         assert await _body_compression(database) == ""  # default_toast_compression
-        await _migrate(database, "head", "upgrade")
+        await migrate(database, "head", "upgrade")
         assert await _body_compression(database) == "l"
     finally:
         await database.dispose()

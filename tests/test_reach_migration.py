@@ -6,31 +6,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from alembic import command
 from sqlalchemy import select
-from sqlalchemy.engine import Connection
 
 from app.db import Database
 from app.items.identity import item_id
 from app.models import RoadmapTally, ScopeReach
-from app.schema import alembic_config
 from connectors.base.records import Batch, Link
 from tests.conftest import add_connection
 from tests.factories import work_item
 from tests.items.helpers import ingest_one
+from tests.migration_steps import migrate
 
 BEFORE = "9c4f2b7d3e01"  # 0007, the last revision without them
 BEFORE_TALLIES = "d41a7e2c9b58"  # 0008
-
-
-async def _migrate(database: Database, to: str, step: str) -> None:
-    def run(connection: Connection) -> None:
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        getattr(command, step)(config, to)
-
-    async with database.writer.begin() as connection:
-        await connection.run_sync(run)
 
 
 async def test_existing_reach_rows_get_their_item_s_team_due_date_and_connection(
@@ -48,8 +36,8 @@ async def test_existing_reach_rows_get_their_item_s_team_due_date_and_connection
         for t in ("PAY-1", "PAY-2")
     )  # fmt: skip
     await ingest_one(database, jira, Batch(items=records, links=links))
-    await _migrate(database, BEFORE, "downgrade")
-    await _migrate(database, "head", "upgrade")
+    await migrate(database, BEFORE, "downgrade")
+    await migrate(database, "head", "upgrade")
     async with database.job_session() as session:
         rows = await session.execute(
             select(ScopeReach.item_id, ScopeReach.team, ScopeReach.due_date,
@@ -81,8 +69,8 @@ async def test_existing_reach_rows_are_tallied_as_scope_tracking_tallies_them(
     )  # fmt: skip
     await ingest_one(database, jira, Batch(items=records, links=links))
     tracked = await _tallies(database)
-    await _migrate(database, BEFORE_TALLIES, "downgrade")
-    await _migrate(database, "head", "upgrade")
+    await migrate(database, BEFORE_TALLIES, "downgrade")
+    await migrate(database, "head", "upgrade")
     assert await _tallies(database) == tracked
     # tickets, done, estimated, points, points done, unestimated done, latest due,
     # in progress, points in progress, unestimated in progress
